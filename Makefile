@@ -1,0 +1,63 @@
+# wirestream: the two commands are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: help setup kafka-install up down status lint format schemas test test-unit demo bench clean
+
+help:
+	@echo "make demo   - set up, start the local broker and workers, replay seeds/, show results"
+	@echo "make test   - set up, start the local broker, run lint + unit, integration, e2e tests"
+	@echo "make bench  - benchmarks (JSON under bench/results/)"
+	@echo "make up|down|status - the local Kafka broker; make lint; make schemas"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+kafka-install: setup
+	$(BIN)/wirestream kafka install
+
+up: kafka-install
+	$(BIN)/wirestream kafka up
+	$(BIN)/wirestream kafka topics
+
+down:
+	-$(BIN)/wirestream kafka down
+
+status: setup
+	$(BIN)/wirestream kafka status
+
+lint: setup
+	$(BIN)/ruff check services tests bench
+	$(BIN)/mypy services tests bench
+
+format: setup
+	$(BIN)/ruff check --fix services tests bench
+	$(BIN)/ruff format services tests bench
+
+schemas: setup
+	$(BIN)/python -c "from pathlib import Path; from services.core.schemas import write_all; write_all(Path('schemas'))"
+
+test-unit: setup
+	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
+
+# One broker for the whole run; it is stopped whatever the tests' outcome.
+test: lint kafka-install
+	$(BIN)/wirestream kafka up
+	$(BIN)/pytest tests $(PYTEST_ARGS); status=$$?; $(BIN)/wirestream kafka down; exit $$status
+
+demo: kafka-install
+	$(BIN)/wirestream demo
+
+bench: setup
+	$(BIN)/python -m bench.run_all
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache

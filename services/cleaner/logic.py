@@ -1,0 +1,138 @@
+"""Cleaner stage pure logic: one RawArticle in, clean articles (or a Rejection) out. No I/O, no faust."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from services.cleaner.article import Part, assemble, expand_blocks, mark_learned
+from services.cleaner.dates import DATES_PATH
+from services.cleaner.decode import Decoded, decode_payload
+from services.cleaner.htmlextract import extract_html, looks_like_html
+from services.cleaner.memory import BoilerplateMemory, article_key, line_key
+from services.cleaner.patterns import BOILERPLATE_PATH, load_rules
+from services.cleaner.profiling import StepTimer, maybe_step
+from services.cleaner.repair import join_hard_wraps, repair_text
+from services.cleaner.segment import Line, build_lines, find_splits
+from services.core.models import CleanArticle, RawArticle, Removal
+from services.core.outcomes import Rejection
+
+__all__ = ["BoilerplateMemory", "CleanerConfig", "StepTimer", "clean", "removal_counts"]
+
+
+@dataclass(frozen=True)
+class CleanerConfig:
+    """Tunables of the cleaner; every field has a production default."""
+
+    max_payload_bytes: int = 2 * 1024 * 1024
+    max_line_chars: int = 50_000
+    max_char_run: int = 100
+    max_parts: int = 20
+    split_glued: bool = True
+    topic_shift_max_overlap: float = 0.1
+    min_dedupe_chars: int = 20
+    boilerplate_path: Path = BOILERPLATE_PATH
+    dates_path: Path = DATES_PATH
+
+
+def removal_counts(articles: Iterable[CleanArticle]) -> dict[str, int]:
+    """Count removals by kind over some clean articles (for a metric labelled by kind)."""
+    counts: Counter[str] = Counter(r.kind for a in articles for r in a.removed)
+    return dict(counts)
+
+
+def _observe(lines: list[Line], raw: RawArticle, now: datetime, memory: BoilerplateMemory) -> set[str]:
+    """Feed the memory this payload's content lines; return keys that are learned boilerplate now."""
+    content = [x.text for x in lines if x.kind is None]
+    return memory.observe(content, article_key(raw.source.uri, raw.source.record_id), now)
+
+
+def _to_text(raw: RawArticle, config: CleanerConfig, timer: StepTimer | None) -> tuple[str, list[str]] | Rejection:
+    """Decode, extract HTML and repair; return the clean text with flags, or a Rejection."""
+    with maybe_step(timer, "repair"):
+        decoded = decode_payload(raw.text, raw.encoding, config.max_payload_bytes)
+    if isinstance(decoded, Rejection):
+        return decoded
+    text, flags = decoded.text, list(decoded.flags)
+    if not text.strip():
+        return Rejection("empty_text", "payload is empty or whitespace only")
+    if looks_like_html(text, raw.content_type):
+        with maybe_step(timer, "html_extraction"):
+            extracted = extract_html(text)
+        if extracted is None:
+            return Rejection("html_no_text", "HTML payload has no extractable article text")
+        text = extracted
+        flags.append("html_extracted")
+    with maybe_step(timer, "repair"):
+        text, repair_flags = repair_text(text, max_line_chars=config.max_line_chars, max_char_run=config.max_char_run)
+        raw_lines, joined = join_hard_wraps(text.split("\n"))
+    flags.extend(repair_flags)
+    if joined:
+        flags.append("hard_wraps_joined")
+    if not any(raw_lines):
+        return Rejection("empty_text", "payload has no visible text after repair")
+    return "\n".join(raw_lines), flags
+
+
+def clean(
+    raw: RawArticle,
+    *,
+    now: datetime,
+    config: CleanerConfig = CleanerConfig(),
+    learned: BoilerplateMemory | None = None,
+    timer: StepTimer | None = None,
+) -> list[CleanArticle] | Rejection:
+    """Clean one raw payload into one or more clean articles, or reject it."""
+    prepared = _to_text(raw, config, timer)
+    if isinstance(prepared, Rejection):
+        return prepared
+    text, flags = prepared
+    rules = load_rules(config.boilerplate_path, config.dates_path)
+    with maybe_step(timer, "boilerplate"):
+        lines = build_lines(text.split("\n"), rules)
+        learned_keys = _observe(lines, raw, now, learned) if learned is not None else set()
+    with maybe_step(timer, "split"):
+        starts = find_splits(lines, max_parts=config.max_parts, max_overlap=config.topic_shift_max_overlap) if config.split_glued else []
+    bounds = list(zip([0, *starts], [*starts, len(lines)], strict=True))
+    parts: list[Part] = []
+    for start, end in bounds:
+        chunk = lines[start:end]
+        with maybe_step(timer, "boilerplate"):
+            expand_blocks(chunk, rules)
+            if learned_keys:
+                mark_learned(chunk, lambda s: line_key(s) in learned_keys)
+        with maybe_step(timer, "dedupe_paragraphs"):
+            part = assemble(chunk, min_dedupe_chars=config.min_dedupe_chars)
+        if part.paragraphs:
+            parts.append(part)
+    if not parts:
+        return Rejection("only_boilerplate", "every line of the payload was boilerplate")
+    with maybe_step(timer, "metadata"):
+        return _articles(raw, now, parts, flags)
+
+
+def _articles(raw: RawArticle, now: datetime, parts: list[Part], flags: list[str]) -> list[CleanArticle]:
+    """Build the CleanArticle events for the parts of one payload."""
+    total = len(parts)
+    part_flags = [*flags, "split_from_glued"] if total > 1 else flags
+    out: list[CleanArticle] = []
+    for n, part in enumerate(parts, start=1):
+        out.append(
+            CleanArticle(
+                article_id=raw.article_id if total == 1 else f"{raw.article_id}.p{n}",
+                parent_id=raw.article_id,
+                source=raw.source.model_copy(update={"part": n, "parts": total}),
+                title=part.title,
+                dateline=part.dateline,
+                published=part.published,
+                lead=part.lead,
+                text="\n\n".join(part.paragraphs),
+                removed=[Removal(kind=k, text=t) for k, t in part.removed],
+                flags=list(dict.fromkeys(part_flags)),
+                timestamps=raw.timestamps.model_copy(update={"cleaned": now}),
+            )
+        )
+    return out

@@ -1,0 +1,88 @@
+"""Learned boilerplate: lines that recur across many distinct articles within a time window."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, MutableMapping
+from datetime import datetime
+
+# storage value: {article_key: epoch seconds last seen}; JSON-serialisable, reassigned on every change
+# (never mutated in place) so that a faust Table records each update in its changelog.
+Sightings = dict[str, float]
+_DIGITS = re.compile(r"\d+")
+
+
+def line_key(line: str) -> str:
+    """Storage key of a line: hash of its case-folded, digit-masked, whitespace-collapsed form."""
+    norm = _DIGITS.sub("0", " ".join(line.casefold().split()))
+    return hashlib.blake2b(norm.encode("utf-8"), digest_size=10).hexdigest()
+
+
+def article_key(uri: str, record_id: str | None) -> str:
+    """Identity of an article for counting: its source, so replays of one payload count once."""
+    raw = f"{uri}\x00{record_id or ''}"
+    return hashlib.blake2b(raw.encode("utf-8"), digest_size=8).hexdigest()
+
+
+class BoilerplateMemory:
+    """Counts, per line hash, the distinct articles that carried the line within a sliding time window."""
+
+    def __init__(
+        self,
+        storage: MutableMapping[str, Sightings],
+        *,
+        threshold: int = 10,
+        window_seconds: float = 86_400.0,
+        min_line_chars: int = 4,
+        max_line_chars: int = 200,
+    ) -> None:
+        """Wrap an injected mapping (a faust Table in production, a dict in tests)."""
+        if threshold < 2:
+            raise ValueError("threshold must be at least 2 distinct articles")
+        self.storage = storage
+        self.threshold = threshold
+        self.window_seconds = window_seconds
+        self.min_line_chars = min_line_chars
+        self.max_line_chars = max_line_chars
+
+    def eligible(self, line: str) -> bool:
+        """Only short lines are tracked: long paragraphs are content (syndication is the deduper's job)."""
+        return self.min_line_chars <= len(line) <= self.max_line_chars
+
+    def _live(self, sightings: Sightings, now_ts: float) -> Sightings:
+        """The sightings inside the window, newest kept when over the size cap."""
+        horizon = now_ts - self.window_seconds
+        live = {k: t for k, t in sightings.items() if t >= horizon}
+        cap = self.threshold * 2
+        if len(live) > cap:
+            live = dict(sorted(live.items(), key=lambda kv: kv[1])[-cap:])
+        return live
+
+    def observe(self, lines: Iterable[str], article: str, now: datetime) -> set[str]:
+        """Record that `article` carried these lines; return the keys now counted as boilerplate."""
+        now_ts = now.timestamp()
+        learned: set[str] = set()
+        for key in {line_key(line) for line in lines if self.eligible(line)}:
+            sightings = self._live(self.storage.get(key) or {}, now_ts)
+            if article not in sightings or sightings[article] != now_ts:
+                sightings[article] = now_ts
+                self.storage[key] = sightings
+            if len(sightings) >= self.threshold:
+                learned.add(key)
+        return learned
+
+    def is_learned(self, line: str, now: datetime) -> bool:
+        """True when the line was carried by at least `threshold` distinct articles in the window."""
+        if not self.eligible(line):
+            return False
+        sightings = self.storage.get(line_key(line)) or {}
+        return len(self._live(sightings, now.timestamp())) >= self.threshold
+
+    def prune(self, now: datetime) -> int:
+        """Drop keys with no sighting inside the window; returns how many were dropped (call periodically)."""
+        now_ts = now.timestamp()
+        stale = [k for k, v in list(self.storage.items()) if not self._live(v or {}, now_ts)]
+        for key in stale:
+            del self.storage[key]
+        return len(stale)

@@ -1,0 +1,106 @@
+"""Text repair: mojibake (ftfy), Unicode normalisation, control characters, whitespace, pathological runs."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+import ftfy
+
+_FTFY = ftfy.TextFixerConfig(
+    unescape_html=False,
+    remove_terminal_escapes=True,
+    fix_encoding=True,
+    restore_byte_a0=True,
+    replace_lossy_sequences=True,
+    decode_inconsistent_utf8=True,
+    fix_c1_controls=True,
+    fix_latin_ligatures=False,
+    fix_character_width=False,
+    uncurl_quotes=False,
+    fix_line_breaks=False,
+    fix_surrogates=True,
+    remove_control_chars=False,
+    normalization=None,
+    explain=False,
+)
+# Zero-width and invisible characters to drop; ZWJ/ZWNJ and bidi marks stay (needed by Arabic, Indic, emoji).
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff\u00ad\ufffd"), None)
+_SPACES = {cp: " " for cp in (0x09, 0x0B, 0x0C, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000)}
+_CONTROLS = {cp: None for cp in (*range(0, 9), *range(14, 32), 0x7F, *range(0x80, 0xA0))}
+_LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029\u0085]")
+_MULTISPACE = re.compile(r" {2,}")
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});")
+
+
+def _collapse_runs(text: str, max_run: int) -> tuple[str, bool]:
+    """Shorten runs of one repeated character to max_run characters (linear scan, no regex)."""
+    out: list[str] = []
+    changed = False
+    i, n = 0, len(text)
+    while i < n:
+        j = i + 1
+        char = text[i]
+        while j < n and text[j] == char:
+            j += 1
+        run = j - i
+        if run > max_run:
+            changed = True
+            run = max_run
+        out.append(char * run)
+        i = j
+    return "".join(out), changed
+
+
+def _has_long_run(text: str, max_run: int) -> bool:
+    """Cheap pre-check: is there possibly a run longer than max_run?"""
+    probe = max_run + 1
+    return any(c * probe in text for c in set(text[::max(1, probe // 2)]))
+
+
+def repair_text(text: str, *, max_line_chars: int, max_char_run: int) -> tuple[str, list[str]]:
+    """Repair one payload's text and return it with the quality flags raised."""
+    flags: list[str] = []
+    if _has_long_run(text, max_char_run):
+        text, changed = _collapse_runs(text, max_char_run)
+        if changed:
+            flags.append("char_run_collapsed")
+    fixed = ftfy.fix_text(text, _FTFY)
+    if fixed != text:
+        flags.append("mojibake_repaired")
+    text = _LINE_BREAKS.sub("\n", fixed)
+    if _ENTITY.search(text):
+        unescaped = html.unescape(text)
+        if unescaped != text:
+            flags.append("html_entities_unescaped")
+            text = unescaped
+    text = unicodedata.normalize("NFC", text)
+    stripped = text.translate(_CONTROLS)
+    if len(stripped) != len(text):
+        flags.append("control_chars_removed")
+    text = stripped.translate(_INVISIBLE).translate(_SPACES)
+    lines: list[str] = []
+    truncated = False
+    for line in text.split("\n"):
+        if len(line) > max_line_chars:
+            line = line[:max_line_chars]
+            truncated = True
+        lines.append(_MULTISPACE.sub(" ", line).strip())
+    if truncated:
+        flags.append("long_line_truncated")
+    return "\n".join(lines), flags
+
+
+def join_hard_wraps(lines: list[str]) -> tuple[list[str], bool]:
+    """Re-join hard-wrapped lines: a 40-100 char line without closing punctuation followed by a lower-case start."""
+    out: list[str] = []
+    joined = False
+    for line in lines:
+        prev = out[-1] if out else ""
+        if line and prev and 40 <= len(prev.rsplit("\n", 1)[-1]) <= 100 and prev[-1] not in ".!?:;\"”»“" and line[0].islower():
+            out[-1] = f"{prev} {line}"
+            joined = True
+        else:
+            out.append(line)
+    return out, joined

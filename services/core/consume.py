@@ -1,0 +1,108 @@
+"""Reading topics with kafka-python: ``wirestream tail`` and the tests' and demo's collectors."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from kafka import KafkaConsumer, TopicPartition  # type: ignore[import-untyped]
+
+from services.core.settings import KafkaSettings
+
+
+@dataclass(frozen=True)
+class Record:
+    """One consumed message, decoded as JSON when it is JSON."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: str | None
+    value: Any
+
+
+def _decode(raw: bytes | None) -> Any:
+    if raw is None:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.decode("utf-8", "replace")
+
+
+def open_consumer(kafka: KafkaSettings, topics: list[str], *, from_beginning: bool) -> Any:
+    """Return a group-less consumer assigned to every partition of the (full-name) topics."""
+    consumer = KafkaConsumer(
+        client_id="wirestream-tail",
+        enable_auto_commit=False,
+        group_id=None,
+        **kafka.kafka_python_kwargs(),
+    )
+    partitions: list[Any] = []
+    for topic in topics:
+        found = consumer.partitions_for_topic(topic)
+        if not found:
+            consumer.close()
+            raise LookupError(f"topic {topic} does not exist")
+        partitions.extend(TopicPartition(topic, p) for p in sorted(found))
+    consumer.assign(partitions)
+    if from_beginning:
+        consumer.seek_to_beginning()
+    else:
+        consumer.seek_to_end()
+    return consumer
+
+
+def records(
+    kafka: KafkaSettings,
+    topics: list[str],
+    *,
+    from_beginning: bool = True,
+    idle_timeout_s: float | None = None,
+    deadline_s: float | None = None,
+) -> Iterator[Record]:
+    """Yield records of the topics until idle for ``idle_timeout_s`` or past ``deadline_s``."""
+    consumer = open_consumer(kafka, topics, from_beginning=from_beginning)
+    start = last = time.monotonic()
+    try:
+        while True:
+            now = time.monotonic()
+            if deadline_s is not None and now - start > deadline_s:
+                return
+            if idle_timeout_s is not None and now - last > idle_timeout_s:
+                return
+            batch = consumer.poll(timeout_ms=200)
+            for tp_records in batch.values():
+                for msg in tp_records:
+                    last = time.monotonic()
+                    key = msg.key.decode("utf-8", "replace") if msg.key is not None else None
+                    yield Record(msg.topic, msg.partition, msg.offset, key, _decode(msg.value))
+    finally:
+        consumer.close()
+
+
+def collect_until(
+    kafka: KafkaSettings,
+    topics: list[str],
+    done: Callable[[list[Record]], bool],
+    *,
+    deadline_s: float,
+) -> list[Record]:
+    """Read the topics from the beginning until ``done(records)`` holds; raise TimeoutError after the deadline."""
+    seen: list[Record] = []
+    consumer = open_consumer(kafka, topics, from_beginning=True)
+    deadline = time.monotonic() + deadline_s
+    try:
+        while not done(seen):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"condition not met after {deadline_s:.0f}s; {len(seen)} records read")
+            for tp_records in consumer.poll(timeout_ms=200).values():
+                for msg in tp_records:
+                    key = msg.key.decode("utf-8", "replace") if msg.key is not None else None
+                    seen.append(Record(msg.topic, msg.partition, msg.offset, key, _decode(msg.value)))
+        return seen
+    finally:
+        consumer.close()

@@ -1,0 +1,120 @@
+"""Reading article files into raw events: shared by the replay producer and the offline path."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from services.core.models import RawArticle, Source, Timestamps
+from services.core.outcomes import Rejection
+
+SUFFIXES = {".txt": "text/plain", ".html": "text/html", ".htm": "text/html", ".jsonl": "jsonl"}
+ContentType = Literal["text/plain", "text/html", "application/octet-stream"]
+
+
+@dataclass(frozen=True)
+class Payload:
+    """One article payload found in a file: where it came from and its bytes."""
+
+    uri: str
+    record_id: str | None
+    data: bytes
+    content_type: ContentType
+
+
+@dataclass(frozen=True)
+class BadRecord:
+    """A record that could not be read (e.g. a broken .jsonl line), kept for the DLQ."""
+
+    uri: str
+    record_id: str | None
+    data: bytes
+    rejection: Rejection
+
+
+def find_files(paths: Iterable[Path]) -> list[Path]:
+    """Return the article files under the given files and directories, sorted, recursively."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise FileNotFoundError(f"no such file or directory: {path}")
+    return sorted(found)
+
+
+def _uri(path: Path, roots: Iterable[Path]) -> str:
+    for root in roots:
+        if root.is_dir():
+            try:
+                return path.relative_to(root).as_posix()
+            except ValueError:
+                continue
+    return path.name
+
+
+def read_payloads(paths: Iterable[Path]) -> Iterator[Payload | BadRecord]:
+    """Yield every payload of the given files; .jsonl files yield one per record line."""
+    roots = list(paths)
+    for path in find_files(roots):
+        uri = _uri(path, roots)
+        kind = SUFFIXES.get(path.suffix.lower(), "text/plain")
+        data = path.read_bytes()
+        if kind == "jsonl":
+            yield from _jsonl_records(uri, data)
+        else:
+            yield Payload(uri, None, data, "text/html" if kind == "text/html" else "text/plain")
+
+
+def _jsonl_records(uri: str, data: bytes) -> Iterator[Payload | BadRecord]:
+    for number, line in enumerate(data.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+                raise ValueError('a record must be an object with a string "text"')
+        except ValueError as exc:
+            yield BadRecord(uri, f"line-{number}", line, Rejection("invalid_record", str(exc)))
+            continue
+        record_id = str(record["id"]) if record.get("id") is not None else f"line-{number}"
+        source = str(record.get("source") or uri)
+        text: str = record["text"]
+        content_type: ContentType = "text/html" if record.get("content_type") == "text/html" else "text/plain"
+        yield Payload(source, record_id, text.encode("utf-8", "surrogatepass"), content_type)
+
+
+_SLUG = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def new_article_id(uri: str, record_id: str | None = None) -> str:
+    """Return a fresh id for one ingestion: the file (and record) name plus a random suffix."""
+    stem = Path(uri).stem
+    name = f"{stem}-{record_id}" if record_id else stem
+    slug = _SLUG.sub("_", name).strip("_")[:80] or "article"
+    return f"{slug}-{uuid.uuid4().hex[:16]}"
+
+
+def to_raw(payload: Payload, article_id: str, now: datetime) -> RawArticle:
+    """Build the raw event of a payload; bytes that are not UTF-8 travel as base64."""
+    try:
+        text, encoding = payload.data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        text, encoding = base64.b64encode(payload.data).decode("ascii"), "base64"
+    return RawArticle(
+        article_id=article_id,
+        source=Source(uri=payload.uri, record_id=payload.record_id),
+        content_type=payload.content_type,
+        encoding="utf-8" if encoding == "utf-8" else "base64",
+        text=text,
+        timestamps=Timestamps(ingested=now),
+    )

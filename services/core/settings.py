@@ -1,0 +1,67 @@
+"""Settings shared by every service: the Kafka connection and topic names (pydantic-settings)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+RAW = "articles.raw.v1"
+CLEAN = "articles.clean.v1"
+TAGGED = "articles.tagged.v1"
+ENRICHED = "articles.enriched.v1"
+DUPLICATES = "articles.duplicates.v1"
+DLQ = "articles.dlq.v1"
+PUBLIC_TOPICS = (RAW, CLEAN, TAGGED, ENRICHED, DUPLICATES, DLQ)
+
+
+class KafkaSettings(BaseSettings):
+    """How to reach Kafka and how topics are named and sized (env prefix ``WIRESTREAM_KAFKA_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="WIRESTREAM_KAFKA_", extra="ignore")
+
+    bootstrap_servers: str = "127.0.0.1:9092"
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    topic_prefix: str = Field(default="", description="Prepended to every topic and group id.")
+    partitions: int = Field(default=4, ge=1)
+    replication_factor: int = Field(default=1, ge=1)
+
+    def topic(self, name: str) -> str:
+        """Return the full name of a topic, with the configured prefix."""
+        return f"{self.topic_prefix}{name}"
+
+    def group(self, service: str) -> str:
+        """Return the consumer group id (and faust app id) of a service."""
+        return f"{self.topic_prefix}wirestream-{service}"
+
+    def kafka_python_kwargs(self) -> dict[str, object]:
+        """Return connection keyword arguments for kafka-python clients."""
+        kwargs: dict[str, object] = {
+            "bootstrap_servers": self.bootstrap_servers.split(","),
+            "security_protocol": self.security_protocol,
+        }
+        if self.sasl_mechanism:
+            kwargs["sasl_mechanism"] = self.sasl_mechanism
+            kwargs["sasl_plain_username"] = self.sasl_username
+            kwargs["sasl_plain_password"] = (
+                self.sasl_password.get_secret_value() if self.sasl_password else None
+            )
+        return kwargs
+
+
+class WorkerSettings(BaseSettings):
+    """Settings common to the stage workers; each stage subclasses it with its own env prefix."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    metrics_host: str = "0.0.0.0"
+    metrics_port: int = 9100
+    store: str = Field(default="memory://", description="faust table store: memory:// or rocksdb://")
+    data_dir: str = Field(default=".cache/faust", description="faust data directory (rocksdb tables).")
+    log_level: str = "info"
+    dlq_payload_max_bytes: int = Field(default=64 * 1024, ge=256)

@@ -1,0 +1,21 @@
+"""The tagger worker: a faust app consuming ``articles.clean.v1``, producing ``articles.tagged.v1``."""
+
+from __future__ import annotations
+
+import faust
+
+from services.core.faust_app import attach_stage, create_app, raw_topic
+from services.core.settings import CLEAN, DLQ, TAGGED
+from services.tagger.logic import Tagger
+from services.tagger.settings import TaggerSettings
+from services.tagger.stage import STAGE, build_stage
+
+
+def create(settings: TaggerSettings) -> faust.App:
+    """Create the tagger's faust app with its agent; models load once here."""
+    app = create_app(STAGE, settings)
+    kafka = settings.kafka
+    stage = build_stage(Tagger(), dlq_max_bytes=settings.dlq_payload_max_bytes)
+    routes = {"out": raw_topic(app, kafka.topic(TAGGED)), "dlq": raw_topic(app, kafka.topic(DLQ))}
+    attach_stage(app, stage, raw_topic(app, kafka.topic(CLEAN)), routes)
+    return app

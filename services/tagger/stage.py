@@ -1,0 +1,28 @@
+"""The tagger stage: clean article in, tagged article out (no I/O, no faust)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from services.core.models import CleanArticle, TaggedArticle
+from services.core.stage import Emit, Stage
+from services.tagger.logic import Tagger
+
+STAGE = "tagger"
+
+Embed = Callable[[TaggedArticle], list[float]]
+
+
+def build_stage(
+    tagger: Tagger, embed: Embed | None = None, *, dlq_max_bytes: int = 64 * 1024
+) -> Stage[CleanArticle]:
+    """Return the tagger stage; ``embed`` adds the multilingual embedding when given."""
+
+    def run(article: CleanArticle, now: datetime) -> list[Emit]:
+        tagged = tagger.tag(article, now=now)
+        if embed is not None:
+            tagged = tagged.model_copy(update={"embedding": embed(tagged)})
+        return [Emit("out", tagged.article_id, tagged)]
+
+    return Stage(STAGE, CleanArticle, run, dlq_max_bytes=dlq_max_bytes)

@@ -1,0 +1,55 @@
+"""Shared fixtures: the real broker (integration/e2e) and per-test topic namespaces."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from services.core.kafka import admin_client, broker_answers, ensure_topics
+from services.core.settings import KafkaSettings
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+DATA = ROOT / "tests" / "data"
+
+
+@pytest.fixture(scope="session")
+def broker() -> KafkaSettings:
+    """The broker started by `make test`; under CI=true its absence fails the test, never skips."""
+    kafka = KafkaSettings()
+    if not broker_answers(kafka, timeout_s=5.0):
+        message = f"no Kafka broker at {kafka.bootstrap_servers}: run `make up` (or `make test`)"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return kafka
+
+
+@pytest.fixture
+def kafka(broker: KafkaSettings) -> Iterator[KafkaSettings]:
+    """Kafka settings with a fresh topic prefix: every test gets its own topics and groups."""
+    prefix = f"t{uuid.uuid4().hex[:12]}."
+    settings = broker.model_copy(update={"topic_prefix": prefix})
+    ensure_topics(settings)
+    yield settings
+    admin = admin_client(settings)
+    try:
+        doomed = [t for t in admin.list_topics() if t.startswith(prefix)]
+        if doomed:
+            admin.delete_topics(doomed, raise_errors=False)
+    finally:
+        admin.close()
+
+
+@pytest.fixture
+def kafka_env(kafka: KafkaSettings) -> dict[str, str]:
+    """Environment that points worker processes at the test's broker and topics."""
+    return {
+        "WIRESTREAM_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
+        "WIRESTREAM_KAFKA_TOPIC_PREFIX": kafka.topic_prefix,
+        "WIRESTREAM_KAFKA_PARTITIONS": str(kafka.partitions),
+    }

@@ -1,0 +1,38 @@
+"""Settings: one class per service, env prefixes, secrets."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.cleaner.settings import CleanerSettings
+from services.core.settings import KafkaSettings
+from services.deduper.settings import DeduperSettings
+
+
+def test_kafka_settings_read_their_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WIRESTREAM_KAFKA_BOOTSTRAP_SERVERS", "k1:9092,k2:9092")
+    monkeypatch.setenv("WIRESTREAM_KAFKA_TOPIC_PREFIX", "staging.")
+    kafka = KafkaSettings()
+    assert kafka.topic("articles.raw.v1") == "staging.articles.raw.v1"
+    assert kafka.group("cleaner") == "staging.wirestream-cleaner"
+    assert kafka.kafka_python_kwargs()["bootstrap_servers"] == ["k1:9092", "k2:9092"]
+
+
+def test_service_settings_nest_kafka_and_use_own_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WIRESTREAM_KAFKA_PARTITIONS", "8")
+    monkeypatch.setenv("WIRESTREAM_CLEANER_METRICS_PORT", "9999")
+    monkeypatch.setenv("WIRESTREAM_DEDUPER_FORWARD_EXACT", "true")
+    cleaner = CleanerSettings()
+    assert cleaner.metrics_port == 9999
+    assert cleaner.kafka.partitions == 8
+    assert DeduperSettings().forward_exact is True
+    assert DeduperSettings().metrics_port == 9103
+
+
+def test_password_is_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WIRESTREAM_KAFKA_SASL_MECHANISM", "PLAIN")
+    monkeypatch.setenv("WIRESTREAM_KAFKA_SASL_USERNAME", "svc")
+    monkeypatch.setenv("WIRESTREAM_KAFKA_SASL_PASSWORD", "hunter2")
+    kafka = KafkaSettings()
+    assert "hunter2" not in repr(kafka)
+    assert kafka.kafka_python_kwargs()["sasl_plain_password"] == "hunter2"
