@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -12,7 +13,13 @@ from typing import Any
 from services.cleaner.logic import CleanerConfig
 from services.cleaner.stage import build_stage as build_cleaner
 from services.core.ingest import BadRecord, Payload, new_article_id, read_payloads, to_raw
-from services.core.models import CleanArticle, DeadLetter, EnrichedArticle, RawArticle, TaggedArticle
+from services.core.models import (
+    CleanArticle,     DeadLetter,
+    EnrichedArticle,
+    RawArticle,
+    Source,
+    TaggedArticle,
+)
 from services.core.outcomes import Provenance
 from services.core.stage import Emit, Stage, dead_letter
 from services.deduper.logic import Deduper, DeduperConfig
@@ -71,7 +78,10 @@ class OfflinePipeline:
         for item in items:
             now = datetime.now(UTC)
             if isinstance(item, BadRecord):
-                yield dead_letter("replay", item.rejection, item.data, Provenance(), now)
+                yield dead_letter(
+                    "replay", item.rejection, item.data, Provenance(), now,
+                    source=Source(uri=item.uri, record_id=item.record_id),
+                )
                 continue
             raw = to_raw(item, new_article_id(item.uri, item.record_id), now)
             yield from self.run_raw(raw, now)
@@ -89,8 +99,6 @@ def process(
     paths: list[Path], output: Path | None, dlq_output: Path | None, pipeline: OfflinePipeline
 ) -> OfflineSummary:
     """Process files into enriched JSON lines (stdout when ``output`` is None) and DLQ lines."""
-    import sys
-
     summary = OfflineSummary()
     out = output.open("w", encoding="utf-8") if output else sys.stdout
     dlq = dlq_output.open("w", encoding="utf-8") if dlq_output else sys.stderr

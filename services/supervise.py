@@ -67,7 +67,7 @@ def scrape(url: str, timeout_s: float = 2.0) -> dict[str, float]:
 
 
 def wait_ready(workers: Iterable[WorkerProcess], deadline_s: float = 90.0) -> None:
-    """Wait until every worker serves /metrics; raise with its log if one exits or the deadline passes."""
+    """Wait until every worker owns source partitions (per /metrics); raise with its log if one exits or the deadline passes."""
     pending = list(workers)
     deadline = time.monotonic() + deadline_s
     while pending:
@@ -77,9 +77,10 @@ def wait_ready(workers: Iterable[WorkerProcess], deadline_s: float = 90.0) -> No
                 f"worker {worker.stage} exited with {worker.process.returncode}:\n{worker.log_tail()}"
             )
         try:
-            scrape(worker.metrics_url(), timeout_s=1.0)
-            pending.pop(0)
-            continue
+            samples = scrape(worker.metrics_url(), timeout_s=1.0)
+            if samples.get(f"wirestream_assigned_partitions{{stage={worker.stage}}}", 0) > 0:
+                pending.pop(0)
+                continue
         except OSError:
             pass
         if time.monotonic() > deadline:

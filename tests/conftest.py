@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from services.core.kafka import admin_client, broker_answers, ensure_topics
 from services.core.settings import KafkaSettings
+from services.supervise import WorkerProcess, scrape, start_worker, stop_workers, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -53,3 +54,49 @@ def kafka_env(kafka: KafkaSettings) -> dict[str, str]:
         "WIRESTREAM_KAFKA_TOPIC_PREFIX": kafka.topic_prefix,
         "WIRESTREAM_KAFKA_PARTITIONS": str(kafka.partitions),
     }
+
+
+def free_port() -> int:
+    """Return a TCP port that is free on 127.0.0.1 right now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def start_workers(
+    kafka_env: dict[str, str], tmp_path: Path
+) -> Iterator[Callable[..., list[WorkerProcess]]]:
+    """Start stage workers as real processes on the test's topics; stop them after the test."""
+    started: list[WorkerProcess] = []
+
+    def start(*stages: str, extra_env: dict[str, str] | None = None) -> list[WorkerProcess]:
+        env = dict(kafka_env)
+        for stage in stages:
+            env[f"WIRESTREAM_{stage.upper()}_DATA_DIR"] = str(tmp_path / "faust")
+            env[f"WIRESTREAM_{stage.upper()}_METRICS_HOST"] = "127.0.0.1"
+        env.update(extra_env or {})
+        workers = [start_worker(s, free_port(), env, tmp_path / "logs") for s in stages]
+        started.extend(workers)
+        wait_ready(workers)
+        return workers
+
+    yield start
+    stop_workers(started)
+
+
+def wait_for_metric(url: str, sample: str, expected: float, deadline_s: float = 15.0) -> None:
+    """Wait until a /metrics sample equals ``expected``; fail with the last value after the deadline."""
+    import time
+
+    deadline = time.monotonic() + deadline_s
+    value: float | None = None
+    while time.monotonic() < deadline:
+        value = scrape(url).get(sample)
+        if value == expected:
+            return
+        time.sleep(0.2)
+    pytest.fail(f"{sample} at {url} is {value}, expected {expected}")

@@ -10,7 +10,7 @@ from services.cleaner.logic import CleanerConfig
 from services.cleaner.settings import CleanerSettings
 from services.cleaner.stage import STAGE, build_stage
 from services.core import metrics
-from services.core.faust_app import attach_stage, create_app, raw_topic
+from services.core.faust_app import attach_stage, create_app, json_table, raw_topic
 from services.core.models import CleanArticle
 from services.core.settings import CLEAN, DLQ, RAW
 from services.core.stage import Emit
@@ -26,9 +26,9 @@ def create(settings: CleanerSettings) -> faust.App:
     """Create the cleaner's faust app with its agent and its learned-boilerplate table."""
     app = create_app(STAGE, settings)
     kafka = settings.kafka
-    lines: Any = app.Table(
-        "boilerplate-lines", key_type=str, value_type=None, value_serializer="json",
-        partitions=kafka.partitions,
+    lines: Any = json_table(
+        app, "boilerplate-lines", kafka.partitions,
+        "Learned boilerplate: line hash to the articles that carried it.",
     )
     stage = build_stage(
         CleanerConfig(max_payload_bytes=settings.max_payload_bytes), lines,

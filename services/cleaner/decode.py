@@ -49,8 +49,6 @@ def _text_is_binary(text: str) -> bool:
     head = text[:_SNIFF]
     if not head:
         return False
-    if "\x00" in head:
-        return True
     bad = sum(1 for c in head if c == "\ufffd" or (ord(c) < 32 and c not in "\t\n\r\f"))
     return bad / len(head) > 0.1
 
@@ -88,7 +86,7 @@ def decode_payload(text: str, encoding: str, max_bytes: int) -> Decoded | Reject
             return Rejection("binary_payload", "text payload is mostly control or replacement characters")
         return Decoded(text)
     try:
-        data = base64.b64decode(text, validate=False)
+        data = base64.b64decode("".join(text.split()), validate=True)
     except (binascii.Error, ValueError) as exc:
         return Rejection("invalid_base64", f"payload marked base64 does not decode: {exc}")
     if len(data) > max_bytes:

@@ -10,7 +10,7 @@ import ftfy
 
 _FTFY = ftfy.TextFixerConfig(
     unescape_html=False,
-    remove_terminal_escapes=True,
+    remove_terminal_escapes=False,
     fix_encoding=True,
     restore_byte_a0=True,
     replace_lossy_sequences=True,
@@ -31,6 +31,7 @@ _SPACES = {cp: " " for cp in (0x09, 0x0B, 0x0C, 0xA0, 0x1680, *range(0x2000, 0x2
 _CONTROLS = {cp: None for cp in (*range(0, 9), *range(14, 32), 0x7F, *range(0x80, 0xA0))}
 _LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029\u0085]")
 _MULTISPACE = re.compile(r" {2,}")
+_TERMINAL_ESCAPE = re.compile(r"\x1b\[[0-9;?]{0,20}[A-Za-z]")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});")
 
 
@@ -66,6 +67,9 @@ def repair_text(text: str, *, max_line_chars: int, max_char_run: int) -> tuple[s
         text, changed = _collapse_runs(text, max_char_run)
         if changed:
             flags.append("char_run_collapsed")
+    if "\x1b" in text:
+        text = _TERMINAL_ESCAPE.sub("", text)
+        flags.append("control_chars_removed")
     fixed = ftfy.fix_text(text, _FTFY)
     if fixed != text:
         flags.append("mojibake_repaired")
@@ -77,7 +81,7 @@ def repair_text(text: str, *, max_line_chars: int, max_char_run: int) -> tuple[s
             text = unescaped
     text = unicodedata.normalize("NFC", text)
     stripped = text.translate(_CONTROLS)
-    if len(stripped) != len(text):
+    if len(stripped) != len(text) and "control_chars_removed" not in flags:
         flags.append("control_chars_removed")
     text = stripped.translate(_INVISIBLE).translate(_SPACES)
     lines: list[str] = []
@@ -96,11 +100,12 @@ def join_hard_wraps(lines: list[str]) -> tuple[list[str], bool]:
     """Re-join hard-wrapped lines: a 40-100 char line without closing punctuation followed by a lower-case start."""
     out: list[str] = []
     joined = False
+    last = ""
     for line in lines:
-        prev = out[-1] if out else ""
-        if line and prev and 40 <= len(prev.rsplit("\n", 1)[-1]) <= 100 and prev[-1] not in ".!?:;\"”»“" and line[0].islower():
-            out[-1] = f"{prev} {line}"
+        if line and out and out[-1] and 40 <= len(last) <= 100 and last[-1] not in ".!?:;\"”»“" and line[0].islower():
+            out[-1] = f"{out[-1]} {line}"
             joined = True
         else:
             out.append(line)
+        last = line
     return out, joined

@@ -10,7 +10,7 @@ from services.cleaner.patterns import RuleSet, classify_line, is_headline_shaped
 
 _BULLETS = ("•", "▪", "►", "●", "·", "* ", "- ", "– ")
 _DATELINE_UPPER = re.compile(r"(?P<city>[A-ZÀ-ÞĀ-Ž][A-ZÀ-ÞĀ-Ž.'’ -]{1,40}?)(?:, [A-Za-z.]{2,20})?(?: \([^()]{1,40}\))? ?[:—–-] ")
-_DATELINE_AGENCY = re.compile(r"(?P<city>[A-ZÀ-ÞĀ-Ž][\w.'’-]{1,30}(?: [A-ZÀ-ÞĀ-Ž][\w.'’-]{1,30}){0,3})(?:, [\w.]{2,20})? \([A-Za-z/ -]{2,30}\) ?[:—–-] ")
+_DATELINE_AGENCY = re.compile(r"(?P<city>[A-ZÀ-ÞĀ-Ž][\w.'’/-]{1,30}(?: [A-ZÀ-ÞĀ-Ž][\w.'’/-]{1,30}){0,3})(?:, [\w.]{2,20})? \([A-Za-z/ -]{2,30}\) ?[:—–-] ")
 _NOT_CITIES = frozenset({"BREAKING", "UPDATE", "EXCLUSIVE", "WATCH", "LIVE", "ANALYSIS", "OPINION", "EILMELDUNG", "EXKLUSIV", "NOTE", "EDITOR'S NOTE"})
 _WORD = re.compile(r"[^\W\d_]{5,}")
 

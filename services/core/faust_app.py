@@ -67,6 +67,12 @@ def raw_topic(app: faust.App, name: str) -> Any:
                      value_serializer="raw")
 
 
+def json_table(app: faust.App, name: str, partitions: int, help_text: str) -> Any:
+    """Declare a changelog-backed table with string keys and JSON values."""
+    schema = faust.Schema(key_serializer="json", value_serializer="json")
+    return app.Table(name, schema=schema, partitions=partitions, help=help_text)
+
+
 def _ingested(value: BaseModel) -> datetime | None:
     stamps = getattr(value, "timestamps", None)
     return getattr(stamps, "ingested", None)
@@ -97,6 +103,7 @@ def attach_stage(
             metrics.PROCESSING_SECONDS.labels(name).observe(time.perf_counter() - started)
 
     agent.__name__ = f"{name}_agent"
+    track_assignment(app, name, source.get_topic_name())
     return app.agent(source, name=f"{name}-agent", concurrency=1)(agent)
 
 
@@ -115,8 +122,19 @@ def _count(stage: str, emit: Emit) -> None:
         metrics.END_TO_END_SECONDS.labels(stage).observe(max(lag, 0.0))
 
 
+def track_assignment(app: faust.App, stage: str, source_topic: str) -> None:
+    """Keep ``wirestream_assigned_partitions`` equal to the source partitions this worker owns."""
+
+    async def on_assigned(sender: Any, assigned: Any, **_: Any) -> None:
+        owned = sum(1 for tp in assigned if tp.topic == source_topic)
+        metrics.ASSIGNED_PARTITIONS.labels(stage).set(owned)
+
+    app.on_partitions_assigned.connect(on_assigned, weak=False)
+
+
 def run_worker(app: faust.App, settings: WorkerSettings) -> None:
     """Serve metrics and run the faust worker until it is stopped (SIGTERM/SIGINT)."""
+    Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     metrics.serve(settings.metrics_host, settings.metrics_port)
     worker = faust.Worker(app, loglevel=settings.log_level, quiet=True)
     worker.execute_from_commandline()

@@ -41,6 +41,11 @@ REMOVALS = Counter(
 DUPLICATES = Counter(
     "wirestream_duplicates_total", "Deduper verdicts, by status.", ["stage", "status"]
 )
+ASSIGNED_PARTITIONS = Gauge(
+    "wirestream_assigned_partitions",
+    "Source-topic partitions assigned to this worker (0 until the first rebalance completes).",
+    ["stage"],
+)
 STATE_ENTRIES = Gauge(
     "wirestream_state_entries", "Entries in a stage's state tables on this worker.", ["stage", "table"]
 )

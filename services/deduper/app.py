@@ -7,7 +7,7 @@ from typing import Any
 import faust
 
 from services.core import metrics
-from services.core.faust_app import attach_stage, create_app, raw_topic
+from services.core.faust_app import attach_stage, create_app, json_table, raw_topic
 from services.core.models import EnrichedArticle
 from services.core.settings import DLQ, DUPLICATES, ENRICHED, TAGGED
 from services.core.stage import Emit
@@ -29,9 +29,9 @@ def create(settings: DeduperSettings) -> faust.App:
     """Create the deduper's faust app with its agent and its changelog-backed index table."""
     app = create_app(STAGE, settings)
     kafka = settings.kafka
-    index: Any = app.Table(
-        "dedupe-index", key_type=str, value_type=None, value_serializer="json",
-        partitions=kafka.partitions,
+    index: Any = json_table(
+        app, "dedupe-index", kafka.partitions,
+        "Dedupe index: fingerprint and similarity keys to first-seen articles.",
     )
     deduper = Deduper(index, DeduperConfig(window_days=settings.window_days))
     stage = build_stage(

@@ -16,6 +16,7 @@ from tqdm import tqdm
 
 from services.core.ingest import BadRecord, Payload, new_article_id, read_payloads, to_raw
 from services.core.kafka import ensure_topics
+from services.core.models import Source
 from services.core.outcomes import Provenance
 from services.core.settings import DLQ, RAW, KafkaSettings
 from services.core.stage import dead_letter, encode
@@ -124,8 +125,8 @@ def _send(producer: Any, kafka: KafkaSettings, item: Payload | BadRecord, summar
     now = datetime.now(UTC)
     if isinstance(item, BadRecord):
         record = dead_letter(
-            "replay", item.rejection, item.data, Provenance(topic=None), now,
-            article_id=None, source=None,
+            "replay", item.rejection, item.data, Provenance(), now,
+            source=Source(uri=item.uri, record_id=item.record_id),
         )
         key = f"{item.uri}#{item.record_id}"
         producer.send(kafka.topic(DLQ), key=key.encode(), value=encode(record)).get(timeout=30)

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from importlib import resources
 
-import ahocorasick  # type: ignore[import-untyped]
+import ahocorasick  # type: ignore[import-not-found]
 
 from services.core.models import Entity
 from services.tagger.gazetteer import Gazetteer
@@ -39,8 +39,14 @@ def _load_stopwords(lang: str) -> frozenset[str]:
         words.update(w.strip().lower() for w in text.read_text(encoding="utf-8").splitlines())
     except (FileNotFoundError, UnicodeDecodeError):
         pass
-    titles = resources.files("services.tagger").joinpath("data", "titles.txt").read_text(encoding="utf-8")
-    words.update(w.strip().lower() for w in titles.splitlines() if w.strip() and not w.startswith("#"))
+    titles = (
+        resources.files("services.tagger")
+        .joinpath("data", "titles.txt")
+        .read_text(encoding="utf-8")
+    )
+    words.update(
+        w.strip().lower() for w in titles.splitlines() if w.strip() and not w.startswith("#")
+    )
     return frozenset(words)
 
 
@@ -100,8 +106,14 @@ class EntityLinker:
         for entity_id, count in counts.most_common():
             rec = self._gaz.records[entity_id]
             entities.append(
-                Entity(id=rec.id, name=rec.name, type=rec.type, surface_forms=forms[entity_id],
-                       count=count, country=rec.country)
+                Entity(
+                    id=rec.id,
+                    name=rec.name,
+                    type=rec.type,
+                    surface_forms=forms[entity_id],
+                    count=count,
+                    country=rec.country,
+                )
             )
         if language in self._unlinked_languages:
             entities.extend(self._unlinked(text, mentions, self._stopwords[language]))

@@ -126,6 +126,12 @@ def _load_countries(gaz: Gazetteer, locales: tuple[str, ...]) -> None:
                     gaz.add_with_genitive(tr.gettext(str(value)), weak, filtered=True)
         if row:
             _add_curated_country(gaz, qid, row)
+    known = {str(c.alpha_2) for c in pycountry.countries}
+    for code, row in curated.items():
+        if code not in known:  # user-assigned codes such as XK (Kosovo)
+            gaz.add_record(EntityRecord(row[1], row[2], "place", code))
+            gaz.add_with_genitive(row[2], Alias(row[1], False, PRIO_COUNTRY))
+            _add_curated_country(gaz, row[1], row)
 
 
 def _split(cell: str) -> list[str]:
@@ -146,12 +152,17 @@ def _add_curated_country(gaz: Gazetteer, qid: str, row: list[str]) -> None:
             gaz.add_alias(form[:1].upper() + form[1:], demonym)
 
 
-def _load_curated(gaz: Gazetteer, filename: str, default_type: EntityType, prio: int) -> list[dict[str, Any]]:
+def _load_curated(
+    gaz: Gazetteer, filename: str, default_type: EntityType, prio: int
+) -> list[dict[str, Any]]:
     """People, organizations or places from a curated JSON list."""
     items: list[dict[str, Any]] = json.loads(_data_text(filename))
     for item in items:
         record = EntityRecord(
-            item["id"], item["name"], item.get("type", default_type), item.get("country"),
+            item["id"],
+            item["name"],
+            item.get("type", default_type),
+            item.get("country"),
             tuple(item.get("topics", ())),
         )
         gaz.add_record(record)

@@ -1,0 +1,52 @@
+"""The whole pipeline through the real broker: replay → cleaner → tagger → deduper → enriched."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from services.core.consume import collect_until
+from services.core.models import EnrichedArticle
+from services.core.settings import DLQ, DUPLICATES, ENRICHED, KafkaSettings
+from services.replay.producer import ReplaySettings, replay
+from services.supervise import STAGES, Accounting, WorkerProcess
+from tests.conftest import SEEDS, wait_for_metric
+
+
+def test_seeds_flow_end_to_end(
+    kafka: KafkaSettings, start_workers: Callable[..., list[WorkerProcess]]
+) -> None:
+    workers = start_workers(*STAGES)
+    summary = replay([SEEDS], ReplaySettings(kafka=kafka), progress=False)
+    assert summary.produced == 5
+    accounting = Accounting(raw_ids=set(summary.article_ids))
+    topics = [kafka.topic(t) for t in (ENRICHED, DUPLICATES, DLQ)]
+    records = collect_until(kafka, topics, accounting.complete, deadline_s=180)
+
+    enriched = [
+        EnrichedArticle.model_validate(r.value) for r in records if r.topic == kafka.topic(ENRICHED)
+    ]
+    parents = {e.parent_id for e in enriched}
+    assert parents == set(summary.article_ids), "every replayed article reached the enriched topic"
+    assert not [r for r in records if r.topic == kafka.topic(DLQ)], "no seed is a dead letter"
+    for event in enriched:
+        assert event.text and event.title, event.article_id
+        assert event.language is not None and event.language.code in {"en", "de"}
+        assert event.entities, event.article_id
+        assert event.timestamps.cleaned and event.timestamps.tagged and event.timestamps.deduped
+        assert event.timestamps.ingested <= event.timestamps.cleaned <= event.timestamps.deduped
+        assert event.story_id and event.fingerprint
+        assert event.source.uri.endswith(".txt") and 1 <= event.source.part <= event.source.parts
+    by_key = {r.key: r for r in records if r.topic == kafka.topic(ENRICHED)}
+    assert set(by_key) == {e.article_id for e in enriched}, "messages are keyed by article_id"
+    german = [e for e in enriched if e.source.uri.startswith("002_")]
+    assert german and german[0].language and german[0].language.code == "de"
+    glued = [e for e in enriched if e.source.uri.startswith("003_")]
+    assert len(glued) == 2 and {e.source.parts for e in glued} == {2}
+
+    metrics = {w.stage: w.metrics_url() for w in workers}
+    wait_for_metric(metrics["cleaner"], "wirestream_messages_in_total{stage=cleaner}", 5)
+    wait_for_metric(metrics["cleaner"], "wirestream_messages_out_total{outcome=ok,stage=cleaner}", 6)
+    wait_for_metric(metrics["tagger"], "wirestream_messages_in_total{stage=tagger}", 6)
+    wait_for_metric(
+        metrics["deduper"], "wirestream_end_to_end_latency_seconds_count{stage=deduper}", 6
+    )
