@@ -29,7 +29,7 @@ up: kafka-install
 	$(BIN)/wirestream kafka topics
 
 down:
-	-$(BIN)/wirestream kafka down
+	-$(BIN)/wirestream stop
 
 status: setup
 	$(BIN)/wirestream kafka status

@@ -1,11 +1,13 @@
 """Tagger benchmark: throughput, per-step cost, language-ID accuracy and entity precision/recall.
 
-Run: .venv/bin/python bench/bench_tagger.py [--rounds N]; writes bench/results/tagger.json and prints it.
+Run: .venv/bin/python bench/bench_tagger.py [--rounds N]
+Writes bench/results/tagger.json and prints it.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -134,10 +136,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    try:
+    with contextlib.suppress(AttributeError, OSError):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # single core
-    except (AttributeError, OSError):
-        pass
     start = time.perf_counter()
     tagger = Tagger()
     construct_s = time.perf_counter() - start

@@ -46,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     tail.add_argument("--max", type=int, default=None, help="stop after N events")
     tail.add_argument("--idle-timeout", type=float, default=None, help="stop after S idle seconds")
 
+    sub.add_parser("stop", help="stop workers left by `demo --keep`, then the local broker")
+
     demo = sub.add_parser("demo", help="run the whole pipeline on the local broker over seeds/")
     demo.add_argument("paths", nargs="*", type=Path, default=[DEFAULT_SEEDS])
     demo.add_argument("--keep", action="store_true", help="leave the broker and workers running")
@@ -106,14 +108,16 @@ def _tail(args: argparse.Namespace) -> int:
     from services.core.settings import KafkaSettings
 
     kafka = KafkaSettings()
-    count = 0
-    for record in records(
-        kafka, [kafka.topic(args.topic)], from_beginning=args.from_beginning,
-        idle_timeout_s=args.idle_timeout,
+    for count, record in enumerate(
+        records(
+            kafka,
+            [kafka.topic(args.topic)],
+            from_beginning=args.from_beginning,
+            idle_timeout_s=args.idle_timeout,
+        )
     ):
         print(json.dumps(record.value, ensure_ascii=False), flush=True)
-        count += 1
-        if args.max is not None and count >= args.max:
+        if args.max is not None and count + 1 >= args.max:
             break
     return 0
 
@@ -129,7 +133,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from services.replay.producer import ReplaySettings, replay
 
         summary = replay(
-            args.paths, ReplaySettings(), rate=args.rate, loops=args.loop, limit=args.limit,
+            args.paths,
+            ReplaySettings(),
+            rate=args.rate,
+            loops=args.loop,
+            limit=args.limit,
             progress=not args.quiet,
         )
         print(summary.describe())
@@ -146,6 +154,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "tail":
         return _tail(args)
+    if args.command == "stop":
+        from services.demo import stop_everything
+
+        stop_everything()
+        return 0
     if args.command == "demo":
         from services.demo import run_demo
 

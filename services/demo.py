@@ -17,6 +17,7 @@ from services.supervise import (
     WorkerProcess,
     scrape,
     start_worker,
+    stop_from_pid_files,
     stop_workers,
     wait_ready,
 )
@@ -47,8 +48,7 @@ def _row(value: dict[str, Any]) -> tuple[str, str, str, str]:
 def print_table(finals: dict[str, Any]) -> None:
     """Print one row per enriched event: id, title, language, duplicate status."""
     rows = [_row(v) for _, v in sorted(finals.items())]
-    widths = [max(len(r[i]) for r in [*rows, ("article_id", "title", "lang", "duplicate")])
-              for i in range(4)]
+    widths = [max(len(r[i]) for r in [*rows, ("article_id", "title", "lang", "duplicate")]) for i in range(4)]
     header = ("article_id", "title", "lang", "duplicate")
     for row in [header, tuple("-" * w for w in widths), *rows]:
         print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)))
@@ -62,6 +62,14 @@ def print_metrics(workers: list[WorkerProcess]) -> None:
         for name, value in sorted(samples.items()):
             if name.split("{")[0] in SHOWN_METRICS and value:
                 print(f"  {name} = {value:g}")
+
+
+def stop_everything() -> None:
+    """Stop the workers a ``demo --keep`` left running, then the local broker."""
+    settings = broker.BrokerSettings()
+    stopped = stop_from_pid_files(settings.home.parent / "demo")
+    print(f"stopped workers: {', '.join(stopped) or 'none'}")
+    print("broker stopped" if broker.down(settings) else "broker was not running (no pid file)")
 
 
 def run_demo(paths: list[Path], *, keep: bool = False, timeout_s: float = 300.0) -> int:
@@ -84,8 +92,10 @@ def run_demo(paths: list[Path], *, keep: bool = False, timeout_s: float = 300.0)
         accounting = Accounting(raw_ids=set(summary.article_ids))
         topics = [kafka.topic(t) for t in (ENRICHED, DUPLICATES, DLQ)]
         collect_until(kafka, topics, accounting.complete, deadline_s=timeout_s)
-        print(f"\nall {len(summary.article_ids)} replayed articles came out "
-              f"as {len(accounting.finals)} events:\n")
+        print(
+            f"\nall {len(summary.article_ids)} replayed articles came out "
+            f"as {len(accounting.finals)} events:\n"
+        )
         print_table(accounting.finals)
         print_metrics(workers)
         ok = True

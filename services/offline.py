@@ -14,7 +14,8 @@ from services.cleaner.logic import CleanerConfig
 from services.cleaner.stage import build_stage as build_cleaner
 from services.core.ingest import BadRecord, Payload, new_article_id, read_payloads, to_raw
 from services.core.models import (
-    CleanArticle,     DeadLetter,
+    CleanArticle,
+    DeadLetter,
     EnrichedArticle,
     RawArticle,
     Source,
@@ -71,15 +72,17 @@ class OfflinePipeline:
                 assert isinstance(tagged.value, TaggedArticle)
                 yield from _finals(self.deduper.run(tagged.value, none, now))
 
-    def run_payloads(
-        self, items: Iterable[Payload | BadRecord]
-    ) -> Iterator[EnrichedArticle | DeadLetter]:
+    def run_payloads(self, items: Iterable[Payload | BadRecord]) -> Iterator[EnrichedArticle | DeadLetter]:
         """Ingest payloads (new article ids) and run each through the pipeline."""
         for item in items:
             now = datetime.now(UTC)
             if isinstance(item, BadRecord):
                 yield dead_letter(
-                    "replay", item.rejection, item.data, Provenance(), now,
+                    "replay",
+                    item.rejection,
+                    item.data,
+                    Provenance(),
+                    now,
                     source=Source(uri=item.uri, record_id=item.record_id),
                 )
                 continue

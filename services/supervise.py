@@ -46,17 +46,34 @@ def start_worker(stage: str, port: int, env: Mapping[str, str], log_dir: Path) -
     log_path = log_dir / f"{stage}.log"
     child_env = {**os.environ, **env, f"WIRESTREAM_{stage.upper()}_METRICS_PORT": str(port)}
     with log_path.open("ab") as log:
-        proc = subprocess.Popen(  # noqa: S603 - fixed argv
+        proc = subprocess.Popen(
             [sys.executable, "-m", "services.cli", "worker", stage],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env=child_env, start_new_session=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=child_env,
+            start_new_session=True,
         )
+    (log_dir / f"{stage}.pid").write_text(str(proc.pid))
     return WorkerProcess(stage, port, proc, log_path)
+
+
+def stop_from_pid_files(log_dir: Path) -> list[str]:
+    """Stop workers left running (``demo --keep``) by the pid files in ``log_dir``; return their stages."""
+    stopped = []
+    for pid_file in sorted(log_dir.glob("*.pid")):
+        try:
+            os.killpg(int(pid_file.read_text().strip()), signal.SIGTERM)
+            stopped.append(pid_file.stem)
+        except (ValueError, ProcessLookupError, PermissionError):
+            pass
+        pid_file.unlink(missing_ok=True)
+    return stopped
 
 
 def scrape(url: str, timeout_s: float = 2.0) -> dict[str, float]:
     """Fetch a /metrics page and return ``{'name{label=value,...}': value}`` for every sample."""
-    with urllib.request.urlopen(url, timeout=timeout_s) as response:  # noqa: S310 - local URL
+    with urllib.request.urlopen(url, timeout=timeout_s) as response:
         text = response.read().decode()
     samples: dict[str, float] = {}
     for family in text_string_to_metric_families(text):
@@ -67,7 +84,7 @@ def scrape(url: str, timeout_s: float = 2.0) -> dict[str, float]:
 
 
 def wait_ready(workers: Iterable[WorkerProcess], deadline_s: float = 90.0) -> None:
-    """Wait until every worker owns source partitions (per /metrics); raise with its log if one exits or the deadline passes."""
+    """Wait until every worker owns source partitions (per /metrics); raise if one exits or times out."""
     pending = list(workers)
     deadline = time.monotonic() + deadline_s
     while pending:
@@ -100,6 +117,7 @@ def stop_workers(workers: Iterable[WorkerProcess], timeout_s: float = 30.0) -> N
         except subprocess.TimeoutExpired:
             os.killpg(worker.process.pid, signal.SIGKILL)
             worker.process.wait(timeout=10)
+        (worker.log_path.parent / f"{worker.stage}.pid").unlink(missing_ok=True)
 
 
 def _parent_of(article_id: str, raw_ids: set[str]) -> str | None:
@@ -141,9 +159,7 @@ class Accounting:
 
     def missing(self) -> set[str]:
         """Return the raw ids not yet fully accounted for."""
-        done = {
-            p for p, parts in self.parts_done.items() if len(parts) >= self.parts_expected.get(p, 1)
-        }
+        done = {p for p, parts in self.parts_done.items() if len(parts) >= self.parts_expected.get(p, 1)}
         return self.raw_ids - done - self.whole_dlq
 
     def complete(self, records: list[Record]) -> bool:

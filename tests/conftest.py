@@ -67,9 +67,7 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def start_workers(
-    kafka_env: dict[str, str], tmp_path: Path
-) -> Iterator[Callable[..., list[WorkerProcess]]]:
+def start_workers(kafka_env: dict[str, str], tmp_path: Path) -> Iterator[Callable[..., list[WorkerProcess]]]:
     """Start stage workers as real processes on the test's topics; stop them after the test."""
     started: list[WorkerProcess] = []
 

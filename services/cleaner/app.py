@@ -13,7 +13,7 @@ from services.core import metrics
 from services.core.faust_app import attach_stage, create_app, json_table, raw_topic
 from services.core.models import CleanArticle
 from services.core.settings import CLEAN, DLQ, RAW
-from services.core.stage import Emit
+from services.core.stage import Emit, Route
 
 
 def _count_removals(emit: Emit) -> None:
@@ -27,13 +27,19 @@ def create(settings: CleanerSettings) -> faust.App:
     app = create_app(STAGE, settings)
     kafka = settings.kafka
     lines: Any = json_table(
-        app, "boilerplate-lines", kafka.partitions,
+        app,
+        "boilerplate-lines",
+        kafka.partitions,
         "Learned boilerplate: line hash to the articles that carried it.",
     )
     stage = build_stage(
-        CleanerConfig(max_payload_bytes=settings.max_payload_bytes), lines,
+        CleanerConfig(max_payload_bytes=settings.max_payload_bytes),
+        lines,
         dlq_max_bytes=settings.dlq_payload_max_bytes,
     )
-    routes = {"out": raw_topic(app, kafka.topic(CLEAN)), "dlq": raw_topic(app, kafka.topic(DLQ))}
+    routes: dict[Route, Any] = {
+        "out": raw_topic(app, kafka.topic(CLEAN)),
+        "dlq": raw_topic(app, kafka.topic(DLQ)),
+    }
     attach_stage(app, stage, raw_topic(app, kafka.topic(RAW)), routes, observe=_count_removals)
     return app

@@ -1,4 +1,4 @@
-"""One article's assembly from its lines: blocks, learned lines, title, lead, dateline, date, dedupe."""
+"""Assemble one article from its lines: blocks, learned lines, title, lead, dateline, dedupe."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ class Part:
 
 
 def expand_blocks(lines: list[Line], rules: RuleSet) -> None:
-    """Mark a related-links / most-read block: its opening line and the short link lines that follow."""
+    """Mark a related-links / most-read block: its opening line and the short lines after it."""
     i = 0
     while i < len(lines):
         if lines[i].kind in (None, "boilerplate") and starts_block(lines[i].text, rules):
@@ -43,11 +43,15 @@ def expand_blocks(lines: list[Line], rules: RuleSet) -> None:
             i += 1
 
 
-def mark_learned(lines: list[Line], is_learned: Callable[[str], bool]) -> None:
-    """Mark content lines that the boilerplate memory has learned."""
-    for line in lines:
-        if line.kind is None and is_learned(line.text):
-            line.kind = "learned_boilerplate"
+def mark_learned(lines: list[Line], is_learned: Callable[[str], bool]) -> bool:
+    """Mark content lines the memory has learned, unless that would leave no body; True if skipped."""
+    hits = [line for line in lines if line.kind is None and is_learned(line.text)]
+    hit_ids = {id(x) for x in hits}
+    if hits and not any(is_body(x) for x in lines if x.kind is None and id(x) not in hit_ids):
+        return True
+    for line in hits:
+        line.kind = "learned_boilerplate"
+    return False
 
 
 def _header(lines: list[Line]) -> tuple[int | None, int]:

@@ -1,4 +1,4 @@
-"""Small language-aware date parser for published/updated stamps (month names from data/dates.json)."""
+"""Small language-aware date parser for published/updated stamps (months in data/dates.json)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ DATES_PATH = Path(__file__).parent / "data" / "dates.json"
 
 @dataclass(frozen=True)
 class DateVocabulary:
-    """Month names (all languages merged) and timezone offsets, with the compiled search patterns."""
+    """Month names (all languages merged), timezone offsets and the compiled date patterns."""
 
     months: dict[str, int]
     timezones: dict[str, float]
@@ -29,7 +29,10 @@ class DateVocabulary:
         return "|".join(re.escape(m) for m in sorted(self.months, key=len, reverse=True))
 
 
-_TIME = r"(?:,? (?:at |um |gegen )?(?P<hh>\d{1,2})[:.](?P<mi>\d{2})(?: ?(?P<ampm>am|pm|a\.m\.|p\.m\.))?(?: ?(?:uhr|h))?(?: ?\(?(?P<tz>[a-z]{1,5})\)?)?)?"
+_TIME = (
+    r"(?:,? (?:at |um |gegen )?(?P<hh>\d{1,2})[:.](?P<mi>\d{2})"
+    r"(?: ?(?P<ampm>am|pm|a\.m\.|p\.m\.))?(?: ?(?:uhr|h))?(?: ?\(?(?P<tz>[a-z]{1,5})\)?)?)?"
+)
 
 
 @lru_cache(maxsize=4)
@@ -46,14 +49,20 @@ def load_vocabulary(path: Path = DATES_PATH) -> DateVocabulary:
         months=months,
         timezones=tzs,
         named=re.compile(rf"\b(?P<d>\d{{1,2}})\.? ?(?P<m>{alt})\.?,? (?P<y>\d{{4}})\b{_TIME}", flags),
-        named_us=re.compile(rf"\b(?P<m>{alt})\.? (?P<d>\d{{1,2}})(?:st|nd|rd|th)?,? (?P<y>\d{{4}})\b{_TIME}", flags),
+        named_us=re.compile(
+            rf"\b(?P<m>{alt})\.? (?P<d>\d{{1,2}})(?:st|nd|rd|th)?,? (?P<y>\d{{4}})\b{_TIME}", flags
+        ),
         numeric=re.compile(rf"\b(?P<d>\d{{1,2}})\.(?P<m>\d{{1,2}})\.(?P<y>\d{{4}})\b{_TIME}", flags),
-        iso=re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?:[T ](?P<hh>\d{2}):(?P<mi>\d{2})(?::\d{2})?(?P<tz>Z)?)?", flags),
+        iso=re.compile(
+            r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})"
+            r"(?:[T ](?P<hh>\d{2}):(?P<mi>\d{2})(?::\d{2})?(?P<tz>Z)?)?",
+            flags,
+        ),
     )
 
 
 def parse_date(text: str, vocabulary: DateVocabulary | None = None) -> datetime | None:
-    """Find the first date (and optional time/zone) in a short text; return it as an aware UTC datetime."""
+    """First date (with optional time and zone) in a short text, as an aware UTC datetime."""
     vocab = vocabulary or load_vocabulary()
     snippet = text[:200]
     for pattern in (vocab.named, vocab.named_us, vocab.iso, vocab.numeric):

@@ -11,8 +11,23 @@ import charset_normalizer
 from services.core.outcomes import Rejection
 
 _MAGIC = (
-    b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"BZh", b"\xfd7zXZ",
-    b"7z\xbc\xaf", b"Rar!", b"\x7fELF", b"MZ", b"\x00asm", b"OggS", b"ID3", b"RIFF", b"\xca\xfe\xba\xbe",
+    b"%PDF",
+    b"\x89PNG",
+    b"GIF8",
+    b"\xff\xd8\xff",
+    b"PK\x03\x04",
+    b"\x1f\x8b",
+    b"BZh",
+    b"\xfd7zXZ",
+    b"7z\xbc\xaf",
+    b"Rar!",
+    b"\x7fELF",
+    b"MZ",
+    b"\x00asm",
+    b"OggS",
+    b"ID3",
+    b"RIFF",
+    b"\xca\xfe\xba\xbe",
 )
 _TEXT_CONTROLS = frozenset(b"\t\n\r\f\x1b")
 _SNIFF = 8192
@@ -78,7 +93,7 @@ def bytes_to_text(data: bytes) -> Decoded | Rejection:
 
 
 def decode_payload(text: str, encoding: str, max_bytes: int) -> Decoded | Rejection:
-    """Turn a RawArticle's text/encoding into a str, or reject it (too large, bad base64, binary)."""
+    """Turn a RawArticle's text/encoding into a str, or reject it (size, bad base64, binary)."""
     if payload_size(text, encoding) > max_bytes:
         return Rejection("payload_too_large", f"payload exceeds {max_bytes} bytes")
     if encoding != "base64":

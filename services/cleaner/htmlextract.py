@@ -7,29 +7,30 @@ import re
 
 import trafilatura
 
-_DOC_START = re.compile(r"\s*(?:<\?xml[^>]{0,200}>\s*)?(?:<!--.{0,500}?-->\s*)?<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
-_TAG = re.compile(r"</?(?:p|div|br|span|a|article|section|h[1-6]|li|ul|ol|table|script|style|nav|footer|header|main|figure|img)\b[^<>]{0,300}>", re.IGNORECASE)
+_DOC_START = re.compile(
+    r"\s*(?:<\?xml[^>]{0,200}>\s*)?(?:<!--.{0,500}?-->\s*)?<(?:!doctype\s+html|html|head|body)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+_TAG = re.compile(
+    r"</?(?:p|div|br|span|a|article|section|h[1-6]|li|ul|ol|table|script|style|nav|footer|header|main|figure|img)\b[^<>]{0,300}>",
+    re.IGNORECASE,
+)
 _H1 = re.compile(r"<h1\b[^<>]{0,300}>(.{1,400}?)</h1>", re.IGNORECASE | re.DOTALL)
 _ANY_TAG = re.compile(r"<[^<>]{0,300}>")
 
 
 def looks_like_html(text: str, content_type: str) -> bool:
-    """True when the payload is HTML: declared as text/html, starts like a document, or is tag-dense."""
+    """True for HTML: declared text/html, starting like a document, or dense with tags."""
     if content_type == "text/html":
         return True
     head = text[:65536]
     if _DOC_START.match(head[:2048]):
         return True
-    tags = 0
-    for _ in _TAG.finditer(head):
-        tags += 1
-        if tags >= 5:
-            return True
-    return False
+    return any(n >= 4 for n, _ in enumerate(_TAG.finditer(head)))
 
 
 def extract_html(text: str) -> str | None:
-    """Extract the article body (headline first when there is an <h1>) as plain text, one paragraph a line."""
+    """Extract the article body as plain text, one paragraph a line, headline (<h1>) first."""
     body = trafilatura.extract(
         text,
         output_format="txt",

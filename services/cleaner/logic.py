@@ -1,4 +1,4 @@
-"""Cleaner stage pure logic: one RawArticle in, clean articles (or a Rejection) out. No I/O, no faust."""
+"""Cleaner stage pure logic: RawArticle in, clean articles or a Rejection out. No I/O, no faust."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from services.cleaner.article import Part, assemble, expand_blocks, mark_learned
 from services.cleaner.dates import DATES_PATH
-from services.cleaner.decode import Decoded, decode_payload
+from services.cleaner.decode import decode_payload
 from services.cleaner.htmlextract import extract_html, looks_like_html
 from services.cleaner.memory import BoilerplateMemory, article_key, line_key
 from services.cleaner.patterns import BOILERPLATE_PATH, load_rules
@@ -45,12 +45,14 @@ def removal_counts(articles: Iterable[CleanArticle]) -> dict[str, int]:
 
 
 def _observe(lines: list[Line], raw: RawArticle, now: datetime, memory: BoilerplateMemory) -> set[str]:
-    """Feed the memory this payload's content lines; return keys that are learned boilerplate now."""
+    """Feed the memory this payload's content lines; return the keys learned as boilerplate."""
     content = [x.text for x in lines if x.kind is None]
     return memory.observe(content, article_key(raw.source.uri, raw.source.record_id), now)
 
 
-def _to_text(raw: RawArticle, config: CleanerConfig, timer: StepTimer | None) -> tuple[str, list[str]] | Rejection:
+def _to_text(
+    raw: RawArticle, config: CleanerConfig, timer: StepTimer | None
+) -> tuple[str, list[str]] | Rejection:
     """Decode, extract HTML and repair; return the clean text with flags, or a Rejection."""
     with maybe_step(timer, "repair"):
         decoded = decode_payload(raw.text, raw.encoding, config.max_payload_bytes)
@@ -67,7 +69,9 @@ def _to_text(raw: RawArticle, config: CleanerConfig, timer: StepTimer | None) ->
         text = extracted
         flags.append("html_extracted")
     with maybe_step(timer, "repair"):
-        text, repair_flags = repair_text(text, max_line_chars=config.max_line_chars, max_char_run=config.max_char_run)
+        text, repair_flags = repair_text(
+            text, max_line_chars=config.max_line_chars, max_char_run=config.max_char_run
+        )
         raw_lines, joined = join_hard_wraps(text.split("\n"))
     flags.extend(repair_flags)
     if joined:
@@ -95,15 +99,19 @@ def clean(
         lines = build_lines(text.split("\n"), rules)
         learned_keys = _observe(lines, raw, now, learned) if learned is not None else set()
     with maybe_step(timer, "split"):
-        starts = find_splits(lines, max_parts=config.max_parts, max_overlap=config.topic_shift_max_overlap) if config.split_glued else []
+        starts = (
+            find_splits(lines, max_parts=config.max_parts, max_overlap=config.topic_shift_max_overlap)
+            if config.split_glued
+            else []
+        )
     bounds = list(zip([0, *starts], [*starts, len(lines)], strict=True))
     parts: list[Part] = []
     for start, end in bounds:
         chunk = lines[start:end]
         with maybe_step(timer, "boilerplate"):
             expand_blocks(chunk, rules)
-            if learned_keys:
-                mark_learned(chunk, lambda s: line_key(s) in learned_keys)
+            if learned_keys and mark_learned(chunk, lambda s: line_key(s) in learned_keys):
+                flags.append("learned_boilerplate_skipped")
         with maybe_step(timer, "dedupe_paragraphs"):
             part = assemble(chunk, min_dedupe_chars=config.min_dedupe_chars)
         if part.paragraphs:

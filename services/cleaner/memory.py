@@ -7,10 +7,11 @@ import re
 from collections.abc import Iterable, MutableMapping
 from datetime import datetime
 
-# storage value: {article_key: epoch seconds last seen}; JSON-serialisable, reassigned on every change
-# (never mutated in place) so that a faust Table records each update in its changelog.
+# storage value: {article_key: epoch seconds last seen}; JSON-serialisable, reassigned on every
+# change (never mutated in place) so that a faust Table records each update in its changelog.
 Sightings = dict[str, float]
 _DIGITS = re.compile(r"\d+")
+_SENTENCE_END = frozenset('.!?"”’»“')
 
 
 def line_key(line: str) -> str:
@@ -26,7 +27,7 @@ def article_key(uri: str, record_id: str | None) -> str:
 
 
 class BoilerplateMemory:
-    """Counts, per line hash, the distinct articles that carried the line within a sliding time window."""
+    """Counts, per line hash, the distinct articles carrying the line in a sliding time window."""
 
     def __init__(
         self,
@@ -36,6 +37,7 @@ class BoilerplateMemory:
         window_seconds: float = 86_400.0,
         min_line_chars: int = 4,
         max_line_chars: int = 200,
+        prose_min_words: int = 8,
     ) -> None:
         """Wrap an injected mapping (a faust Table in production, a dict in tests)."""
         if threshold < 2:
@@ -45,10 +47,13 @@ class BoilerplateMemory:
         self.window_seconds = window_seconds
         self.min_line_chars = min_line_chars
         self.max_line_chars = max_line_chars
+        self.prose_min_words = prose_min_words
 
     def eligible(self, line: str) -> bool:
-        """Only short lines are tracked: long paragraphs are content (syndication is the deduper's job)."""
-        return self.min_line_chars <= len(line) <= self.max_line_chars
+        """Only short, non-prose lines are tracked: sentences are content (syndication: the deduper)."""
+        if not self.min_line_chars <= len(line) <= self.max_line_chars:
+            return False
+        return not (line[-1] in _SENTENCE_END and len(line.split()) >= self.prose_min_words)
 
     def _live(self, sightings: Sightings, now_ts: float) -> Sightings:
         """The sightings inside the window, newest kept when over the size cap."""
@@ -73,14 +78,14 @@ class BoilerplateMemory:
         return learned
 
     def is_learned(self, line: str, now: datetime) -> bool:
-        """True when the line was carried by at least `threshold` distinct articles in the window."""
+        """True when at least `threshold` distinct articles carried the line in the window."""
         if not self.eligible(line):
             return False
         sightings = self.storage.get(line_key(line)) or {}
         return len(self._live(sightings, now.timestamp())) >= self.threshold
 
     def prune(self, now: datetime) -> int:
-        """Drop keys with no sighting inside the window; returns how many were dropped (call periodically)."""
+        """Drop keys with no sighting inside the window (call periodically); returns how many."""
         now_ts = now.timestamp()
         stale = [k for k, v in list(self.storage.items()) if not self._live(v or {}, now_ts)]
         for key in stale:

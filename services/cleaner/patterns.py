@@ -14,7 +14,26 @@ from services.cleaner.dates import DATES_PATH, DateVocabulary, load_vocabulary, 
 
 BOILERPLATE_PATH = Path(__file__).parent / "data" / "boilerplate.json"
 _TERMINAL = ".!?…;,:"
-_CONNECTORS = frozenset({"and", "und", "von", "van", "de", "der", "den", "du", "la", "le", "al", "bin", "&", "|", "-", "–"})
+_CONNECTORS = frozenset(
+    {
+        "and",
+        "und",
+        "von",
+        "van",
+        "de",
+        "der",
+        "den",
+        "du",
+        "la",
+        "le",
+        "al",
+        "bin",
+        "&",
+        "|",
+        "-",
+        "–",
+    }
+)
 _NAV_SPLIT = re.compile(r"[\s|,·•/]+")
 
 

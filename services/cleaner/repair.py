@@ -1,4 +1,4 @@
-"""Text repair: mojibake (ftfy), Unicode normalisation, control characters, whitespace, pathological runs."""
+"""Text repair: mojibake (ftfy), Unicode normalisation, control chars, whitespace, long runs."""
 
 from __future__ import annotations
 
@@ -25,10 +25,10 @@ _FTFY = ftfy.TextFixerConfig(
     normalization=None,
     explain=False,
 )
-# Zero-width and invisible characters to drop; ZWJ/ZWNJ and bidi marks stay (needed by Arabic, Indic, emoji).
+# Zero-width and invisible characters to drop; ZWJ/ZWNJ and bidi marks stay (Arabic, Indic, emoji).
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff\u00ad\ufffd"), None)
-_SPACES = {cp: " " for cp in (0x09, 0x0B, 0x0C, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000)}
-_CONTROLS = {cp: None for cp in (*range(0, 9), *range(14, 32), 0x7F, *range(0x80, 0xA0))}
+_SPACES = dict.fromkeys((9, 11, 12, 160, 5760, *range(8192, 8203), 8239, 8287, 12288), " ")
+_CONTROLS = dict.fromkeys((*range(0, 9), *range(14, 32), 127, *range(128, 160)))
 _LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029\u0085]")
 _MULTISPACE = re.compile(r" {2,}")
 _TERMINAL_ESCAPE = re.compile(r"\x1b\[[0-9;?]{0,20}[A-Za-z]")
@@ -57,7 +57,7 @@ def _collapse_runs(text: str, max_run: int) -> tuple[str, bool]:
 def _has_long_run(text: str, max_run: int) -> bool:
     """Cheap pre-check: is there possibly a run longer than max_run?"""
     probe = max_run + 1
-    return any(c * probe in text for c in set(text[::max(1, probe // 2)]))
+    return any(c * probe in text for c in set(text[:: max(1, probe // 2)]))
 
 
 def repair_text(text: str, *, max_line_chars: int, max_char_run: int) -> tuple[str, list[str]]:
@@ -97,12 +97,19 @@ def repair_text(text: str, *, max_line_chars: int, max_char_run: int) -> tuple[s
 
 
 def join_hard_wraps(lines: list[str]) -> tuple[list[str], bool]:
-    """Re-join hard-wrapped lines: a 40-100 char line without closing punctuation followed by a lower-case start."""
+    """Re-join hard wraps: a 40-100 char line without end punctuation, then a lower-case line."""
     out: list[str] = []
     joined = False
     last = ""
     for line in lines:
-        if line and out and out[-1] and 40 <= len(last) <= 100 and last[-1] not in ".!?:;\"”»“" and line[0].islower():
+        if (
+            line
+            and out
+            and out[-1]
+            and 40 <= len(last) <= 100
+            and last[-1] not in '.!?:;"”»“'
+            and line[0].islower()
+        ):
             out[-1] = f"{out[-1]} {line}"
             joined = True
         else:

@@ -9,15 +9,35 @@ from datetime import datetime
 from services.cleaner.patterns import RuleSet, classify_line, is_headline_shaped
 
 _BULLETS = ("•", "▪", "►", "●", "·", "* ", "- ", "– ")
-_DATELINE_UPPER = re.compile(r"(?P<city>[A-ZÀ-ÞĀ-Ž][A-ZÀ-ÞĀ-Ž.'’ -]{1,40}?)(?:, [A-Za-z.]{2,20})?(?: \([^()]{1,40}\))? ?[:—–-] ")
-_DATELINE_AGENCY = re.compile(r"(?P<city>[A-ZÀ-ÞĀ-Ž][\w.'’/-]{1,30}(?: [A-ZÀ-ÞĀ-Ž][\w.'’/-]{1,30}){0,3})(?:, [\w.]{2,20})? \([A-Za-z/ -]{2,30}\) ?[:—–-] ")
-_NOT_CITIES = frozenset({"BREAKING", "UPDATE", "EXCLUSIVE", "WATCH", "LIVE", "ANALYSIS", "OPINION", "EILMELDUNG", "EXKLUSIV", "NOTE", "EDITOR'S NOTE"})
+_DATELINE_UPPER = re.compile(
+    r"(?P<city>[A-ZÀ-ÞĀ-Ž][A-ZÀ-ÞĀ-Ž.'’ -]{1,40}?)"
+    r"(?:, [A-Za-z.]{2,20})?(?: \([^()]{1,40}\))? ?[:—–-] "
+)
+_DATELINE_AGENCY = re.compile(
+    r"(?P<city>[A-ZÀ-ÞĀ-Ž][\w.'’/-]{1,30}(?: [A-ZÀ-ÞĀ-Ž][\w.'’/-]{1,30}){0,3})"
+    r"(?:, [\w.]{2,20})? \([A-Za-z/ -]{2,30}\) ?[:—–-] "
+)
+_NOT_CITIES = frozenset(
+    {
+        "BREAKING",
+        "UPDATE",
+        "EXCLUSIVE",
+        "WATCH",
+        "LIVE",
+        "ANALYSIS",
+        "OPINION",
+        "EILMELDUNG",
+        "EXKLUSIV",
+        "NOTE",
+        "EDITOR'S NOTE",
+    }
+)
 _WORD = re.compile(r"[^\W\d_]{5,}")
 
 
 @dataclass
 class Line:
-    """One non-blank line: its text, blank lines before it, and its removal kind (None = content)."""
+    """One non-blank line: text, blank lines before it, removal kind (None = content)."""
 
     text: str
     gap: int
@@ -87,7 +107,7 @@ def _topic_shift(before: list[Line], after: list[Line], max_overlap: float) -> b
 
 
 def _header_follows(lines: list[Line], i: int, segment_start: int, max_overlap: float) -> bool:
-    """Does an article header (repeat, stamp, dateline, or a topic change) follow the headline at i?"""
+    """Does an article header (repeat, stamp, dateline or topic change) follow the headline at i?"""
     head = norm(lines[i].text)
     for j in range(i + 1, min(len(lines), i + 9)):
         line = lines[j]
@@ -107,16 +127,16 @@ def _header_follows(lines: list[Line], i: int, segment_start: int, max_overlap: 
 
 
 def find_splits(lines: list[Line], *, max_parts: int, max_overlap: float) -> list[int]:
-    """Indices where a new article starts (excluding 0), validated so every part has a body paragraph."""
+    """Indices where a new article starts (not 0); every part must have a body paragraph."""
     starts = [0]
     seen_body = False
     last_body = -1
     for i, line in enumerate(lines):
-        if seen_body and line.kind is None and is_headline_shaped(line.text):
-            if _header_follows(lines, i, starts[-1], max_overlap):
-                starts.append(i)
-                seen_body = False
-                continue
+        headline = seen_body and line.kind is None and is_headline_shaped(line.text)
+        if headline and _header_follows(lines, i, starts[-1], max_overlap):
+            starts.append(i)
+            seen_body = False
+            continue
         if seen_body and line.kind == "timestamp" and line.date is not None:
             starts.append(last_body + 1)
             seen_body = False

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from kafka import KafkaConsumer, TopicPartition  # type: ignore[import-untyped]
+from kafka import KafkaConsumer, TopicPartition
 
 from services.core.settings import KafkaSettings
 
@@ -91,7 +91,7 @@ def collect_until(
     *,
     deadline_s: float,
 ) -> list[Record]:
-    """Read the topics from the beginning until ``done(records)`` holds; raise TimeoutError after the deadline."""
+    """Read topics from the beginning until ``done(records)`` holds; TimeoutError after the deadline."""
     seen: list[Record] = []
     consumer = open_consumer(kafka, topics, from_beginning=True)
     deadline = time.monotonic() + deadline_s

@@ -36,7 +36,9 @@ def _credentials(kafka: KafkaSettings) -> Any:
         return faust.SSLCredentials(context)
     password = kafka.sasl_password.get_secret_value() if kafka.sasl_password else None
     return faust.SASLCredentials(
-        username=kafka.sasl_username, password=password, ssl_context=context,
+        username=kafka.sasl_username,
+        password=password,
+        ssl_context=context,
         mechanism=kafka.sasl_mechanism,
     )
 
@@ -63,13 +65,12 @@ def create_app(service: str, settings: WorkerSettings) -> faust.App:
 
 def raw_topic(app: faust.App, name: str) -> Any:
     """Declare a topic whose keys and values are raw bytes (decoding is the stage's job)."""
-    return app.topic(name, key_type=bytes, value_type=bytes, key_serializer="raw",
-                     value_serializer="raw")
+    return app.topic(name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
 
 
 def json_table(app: faust.App, name: str, partitions: int, help_text: str) -> Any:
     """Declare a changelog-backed table with string keys and JSON values."""
-    schema = faust.Schema(key_serializer="json", value_serializer="json")
+    schema: Any = faust.Schema(key_serializer="json", value_serializer="json")
     return app.Table(name, schema=schema, partitions=partitions, help=help_text)
 
 
@@ -125,11 +126,12 @@ def _count(stage: str, emit: Emit) -> None:
 def track_assignment(app: faust.App, stage: str, source_topic: str) -> None:
     """Keep ``wirestream_assigned_partitions`` equal to the source partitions this worker owns."""
 
-    async def on_assigned(sender: Any, assigned: Any, **_: Any) -> None:
+    async def on_assigned(sender: Any, *args: Any, **kwargs: Any) -> None:
+        assigned = args[0] if args else kwargs.get("assigned", set())
         owned = sum(1 for tp in assigned if tp.topic == source_topic)
         metrics.ASSIGNED_PARTITIONS.labels(stage).set(owned)
 
-    app.on_partitions_assigned.connect(on_assigned, weak=False)
+    app.on_partitions_assigned.connect(on_assigned, weak=False)  # type: ignore[arg-type]
 
 
 def run_worker(app: faust.App, settings: WorkerSettings) -> None:

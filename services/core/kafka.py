@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterable
 from typing import Any
 
-from kafka import KafkaAdminClient  # type: ignore[import-untyped]
-from kafka.errors import KafkaError, TopicAlreadyExistsError  # type: ignore[import-untyped]
+from kafka import KafkaAdminClient
+from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from services.core.settings import PUBLIC_TOPICS, KafkaSettings
 
 
-class BrokerUnavailable(RuntimeError):
+class BrokerUnavailableError(RuntimeError):
     """The broker did not answer a metadata request before the deadline."""
 
 
 def admin_client(kafka: KafkaSettings, timeout_s: float = 10.0) -> Any:
-    """Return a connected kafka-python admin client, or raise BrokerUnavailable."""
+    """Return a connected kafka-python admin client, or raise BrokerUnavailableError."""
     try:
         return KafkaAdminClient(
             client_id="wirestream-admin",
@@ -26,14 +27,14 @@ def admin_client(kafka: KafkaSettings, timeout_s: float = 10.0) -> Any:
             **kafka.kafka_python_kwargs(),
         )
     except KafkaError as exc:  # NoBrokersAvailable and friends
-        raise BrokerUnavailable(f"no broker at {kafka.bootstrap_servers}: {exc!r}") from exc
+        raise BrokerUnavailableError(f"no broker at {kafka.bootstrap_servers}: {exc!r}") from exc
 
 
 def broker_answers(kafka: KafkaSettings, timeout_s: float = 3.0) -> bool:
     """Return True when the broker answers a metadata request."""
     try:
         admin = admin_client(kafka, timeout_s)
-    except BrokerUnavailable:
+    except BrokerUnavailableError:
         return False
     try:
         admin.list_topics()
@@ -45,13 +46,13 @@ def broker_answers(kafka: KafkaSettings, timeout_s: float = 3.0) -> bool:
 
 
 def wait_until_ready(kafka: KafkaSettings, deadline_s: float = 60.0) -> None:
-    """Block until the broker answers a metadata request; raise BrokerUnavailable at the deadline."""
+    """Block until the broker answers a metadata request; raise BrokerUnavailableError at the deadline."""
     deadline = time.monotonic() + deadline_s
     while time.monotonic() < deadline:
         if broker_answers(kafka, timeout_s=min(3.0, max(0.5, deadline - time.monotonic()))):
             return
         time.sleep(0.25)
-    raise BrokerUnavailable(
+    raise BrokerUnavailableError(
         f"Kafka at {kafka.bootstrap_servers} did not answer within {deadline_s:.0f}s"
     )
 
@@ -65,13 +66,14 @@ def ensure_topics(kafka: KafkaSettings, names: Iterable[str] = PUBLIC_TOPICS) ->
         missing = [t for t in wanted if t not in existing]
         if missing:
             spec = {
-                t: {"num_partitions": kafka.partitions, "replication_factor": kafka.replication_factor}
+                t: {
+                    "num_partitions": kafka.partitions,
+                    "replication_factor": kafka.replication_factor,
+                }
                 for t in missing
             }
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):  # created concurrently: fine
                 admin.create_topics(spec, wait_for_metadata=True)
-            except TopicAlreadyExistsError:
-                pass  # created concurrently by another service: fine
         return missing
     finally:
         admin.close()

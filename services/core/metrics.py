@@ -6,22 +6,31 @@ from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
 # Stage functions cost from well under a millisecond (pass-through) to tens of milliseconds.
 PROCESSING_BUCKETS = (
-    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+    0.0001,
+    0.00025,
+    0.0005,
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
 )
 # End-to-end latency spans milliseconds (idle pipeline) to minutes (backlog after a restart).
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
 
-MESSAGES_IN = Counter(
-    "wirestream_messages_in_total", "Messages consumed by a stage.", ["stage"]
-)
+MESSAGES_IN = Counter("wirestream_messages_in_total", "Messages consumed by a stage.", ["stage"])
 MESSAGES_OUT = Counter(
     "wirestream_messages_out_total",
     "Messages produced by a stage, by outcome (ok, dlq, duplicate).",
     ["stage", "outcome"],
 )
-DLQ = Counter(
-    "wirestream_dlq_messages_total", "Messages sent to the dead-letter topic.", ["stage", "reason"]
-)
+DLQ = Counter("wirestream_dlq_messages_total", "Messages sent to the dead-letter topic.", ["stage", "reason"])
 PROCESSING_SECONDS = Histogram(
     "wirestream_processing_seconds",
     "Time a stage spends on one message: decode, stage function, encode.",
@@ -35,22 +44,24 @@ END_TO_END_SECONDS = Histogram(
     buckets=LATENCY_BUCKETS,
 )
 REMOVALS = Counter(
-    "wirestream_cleaner_removals_total", "Pieces of text the cleaner removed, by kind.",
+    "wirestream_cleaner_removals_total",
+    "Pieces of text the cleaner removed, by kind.",
     ["stage", "kind"],
 )
-DUPLICATES = Counter(
-    "wirestream_duplicates_total", "Deduper verdicts, by status.", ["stage", "status"]
-)
+DUPLICATES = Counter("wirestream_duplicates_total", "Deduper verdicts, by status.", ["stage", "status"])
 ASSIGNED_PARTITIONS = Gauge(
     "wirestream_assigned_partitions",
     "Source-topic partitions assigned to this worker (0 until the first rebalance completes).",
     ["stage"],
 )
 STATE_ENTRIES = Gauge(
-    "wirestream_state_entries", "Entries in a stage's state tables on this worker.", ["stage", "table"]
+    "wirestream_state_entries",
+    "Entries in a stage's state tables on this worker.",
+    ["stage", "table"],
 )
 STATE_EVICTIONS = Counter(
-    "wirestream_state_evictions_total", "State entries expired from a stage's window.",
+    "wirestream_state_evictions_total",
+    "State entries expired from a stage's window.",
     ["stage", "table"],
 )
 

@@ -13,9 +13,7 @@ SCHEMA_VERSION = 1
 class _Model(BaseModel):
     """Base for all event models: tolerant readers (unknown fields ignored), immutable instances."""
 
-    model_config = ConfigDict(
-        extra="ignore", frozen=True, json_schema_serialization_defaults_required=True
-    )
+    model_config = ConfigDict(extra="ignore", frozen=True, json_schema_serialization_defaults_required=True)
 
 
 class Source(_Model):
@@ -39,7 +37,7 @@ class Timestamps(_Model):
 class RawArticle(_Model):
     """A payload as ingested: ``articles.raw.v1``."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     article_id: str = Field(min_length=1, description="Unique per ingestion; the message key.")
     source: Source
     content_type: Literal["text/plain", "text/html", "application/octet-stream"] = "text/plain"
@@ -61,7 +59,7 @@ class Removal(_Model):
 class CleanArticle(_Model):
     """A cleaned article: ``articles.clean.v1``."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     article_id: str = Field(min_length=1)
     parent_id: str = Field(description="article_id of the raw payload this article came from.")
     source: Source
@@ -141,7 +139,7 @@ class EnrichedArticle(TaggedArticle):
 class DeadLetter(_Model):
     """A message a stage could not process, with the reason and its provenance: ``articles.dlq.v1``."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     stage: str
     reason: str = Field(description="Machine-readable reason code, e.g. invalid_json, empty_text.")
     error: str = Field(description="Human-readable explanation.")

@@ -8,7 +8,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from services.core.models import CleanArticle, DeadLetter, EnrichedArticle, RawArticle, TaggedArticle
+from services.core.models import (
+    CleanArticle,
+    DeadLetter,
+    EnrichedArticle,
+    RawArticle,
+    TaggedArticle,
+)
 from services.core.settings import CLEAN, DLQ, DUPLICATES, ENRICHED, RAW, TAGGED
 
 TOPIC_MODELS: dict[str, type[BaseModel]] = {

@@ -89,12 +89,8 @@ def decode(model: type[M], payload: bytes | None) -> M | Rejection:
         errors = exc.errors(include_url=False)
         if errors and errors[0].get("type") == "json_invalid":
             return Rejection("invalid_json", f"the message value is not valid JSON: {errors[0]['msg']}")
-        first = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors[:3]
-        )
-        return Rejection(
-            "schema_violation", f"the message does not match {model.__name__}: {first}"
-        )
+        first = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors[:3])
+        return Rejection("schema_violation", f"the message does not match {model.__name__}: {first}")
 
 
 class Stage(Generic[M]):
@@ -140,8 +136,18 @@ class Stage(Generic[M]):
         article_id = getattr(item, "article_id", None)
         source = getattr(item, "source", None)
         record = dead_letter(
-            self.name, rejection, payload, provenance, now,
-            article_id=article_id, source=source, max_bytes=self.dlq_max_bytes,
+            self.name,
+            rejection,
+            payload,
+            provenance,
+            now,
+            article_id=article_id,
+            source=source,
+            max_bytes=self.dlq_max_bytes,
         )
-        return Emit("dlq", article_id or f"{provenance.topic}:{provenance.partition}:{provenance.offset}",
-                    record, outcome="dlq")
+        return Emit(
+            "dlq",
+            article_id or f"{provenance.topic}:{provenance.partition}:{provenance.offset}",
+            record,
+            outcome="dlq",
+        )

@@ -10,7 +10,7 @@ from services.core import metrics
 from services.core.faust_app import attach_stage, create_app, json_table, raw_topic
 from services.core.models import EnrichedArticle
 from services.core.settings import DLQ, DUPLICATES, ENRICHED, TAGGED
-from services.core.stage import Emit
+from services.core.stage import Emit, Route
 from services.deduper.logic import Deduper, DeduperConfig
 from services.deduper.settings import DeduperSettings
 from services.deduper.stage import STAGE, build_stage
@@ -30,14 +30,16 @@ def create(settings: DeduperSettings) -> faust.App:
     app = create_app(STAGE, settings)
     kafka = settings.kafka
     index: Any = json_table(
-        app, "dedupe-index", kafka.partitions,
+        app,
+        "dedupe-index",
+        kafka.partitions,
         "Dedupe index: fingerprint and similarity keys to first-seen articles.",
     )
     deduper = Deduper(index, DeduperConfig(window_days=settings.window_days))
     stage = build_stage(
         deduper, forward_exact=settings.forward_exact, dlq_max_bytes=settings.dlq_payload_max_bytes
     )
-    routes = {
+    routes: dict[Route, Any] = {
         "out": raw_topic(app, kafka.topic(ENRICHED)),
         "duplicates": raw_topic(app, kafka.topic(DUPLICATES)),
         "dlq": raw_topic(app, kafka.topic(DLQ)),

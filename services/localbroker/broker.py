@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
 import signal
@@ -16,7 +17,7 @@ from string import Template
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from services.core.kafka import BrokerUnavailable, broker_answers, wait_until_ready
+from services.core.kafka import BrokerUnavailableError, broker_answers, wait_until_ready
 from services.core.settings import KafkaSettings
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -92,8 +93,13 @@ def install(settings: BrokerSettings) -> Path:
     for old in settings.lib_dir.glob("*.jar"):
         old.unlink()
     cmd = [
-        "mvn", "-B", "-q", "-f", str(settings.deploy_dir / "pom.xml"),
-        "dependency:copy-dependencies", f"-DoutputDirectory={settings.lib_dir}",
+        "mvn",
+        "-B",
+        "-q",
+        "-f",
+        str(settings.deploy_dir / "pom.xml"),
+        "dependency:copy-dependencies",
+        f"-DoutputDirectory={settings.lib_dir}",
     ]
     result = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if result.returncode != 0:
@@ -105,8 +111,14 @@ def install(settings: BrokerSettings) -> Path:
 def _java(settings: BrokerSettings, *args: str) -> list[str]:
     log_cfg = settings.deploy_dir / "log4j2.properties"
     return [
-        "java", *settings.heap_opts.split(), "-XX:+UseG1GC", "-Djava.awt.headless=true",
-        f"-Dlog4j2.configurationFile={log_cfg}", "-cp", f"{settings.lib_dir}/*", *args,
+        "java",
+        *settings.heap_opts.split(),
+        "-XX:+UseG1GC",
+        "-Djava.awt.headless=true",
+        f"-Dlog4j2.configurationFile={log_cfg}",
+        "-cp",
+        f"{settings.lib_dir}/*",
+        *args,
     ]
 
 
@@ -169,26 +181,28 @@ def up(settings: BrokerSettings) -> bool:
     config = _render_config(settings)
     _format_storage(settings, config)
     with settings.log_file.open("ab") as log:
-        proc = subprocess.Popen(  # noqa: S603 - fixed argv
+        proc = subprocess.Popen(
             _java(settings, "kafka.Kafka", str(config)),
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
     settings.pid_file.write_text(str(proc.pid))
     deadline = time.monotonic() + settings.start_timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise BrokerUnavailable(
+            raise BrokerUnavailableError(
                 f"the broker exited with code {proc.returncode}; log tail:\n{_log_tail(settings)}"
             )
         try:
             wait_until_ready(settings.kafka(), deadline_s=min(5.0, deadline - time.monotonic()))
             return True
-        except BrokerUnavailable:
+        except BrokerUnavailableError:
             continue
     down(settings)
-    raise BrokerUnavailable(
-        f"the broker did not answer within {settings.start_timeout_s:.0f}s; "
-        f"log tail:\n{_log_tail(settings)}"
+    raise BrokerUnavailableError(
+        f"the broker did not answer within {settings.start_timeout_s:.0f}s; log tail:\n{_log_tail(settings)}"
     )
 
 
@@ -211,7 +225,5 @@ def down(settings: BrokerSettings) -> bool:
 
 
 def _reap(pid: int) -> None:
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kafka import KafkaProducer  # type: ignore[import-untyped]
+from kafka import KafkaProducer
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from tqdm import tqdm
@@ -125,7 +125,11 @@ def _send(producer: Any, kafka: KafkaSettings, item: Payload | BadRecord, summar
     now = datetime.now(UTC)
     if isinstance(item, BadRecord):
         record = dead_letter(
-            "replay", item.rejection, item.data, Provenance(), now,
+            "replay",
+            item.rejection,
+            item.data,
+            Provenance(),
+            now,
             source=Source(uri=item.uri, record_id=item.record_id),
         )
         key = f"{item.uri}#{item.record_id}"

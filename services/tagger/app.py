@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import faust
 
 from services.core.faust_app import attach_stage, create_app, raw_topic
 from services.core.settings import CLEAN, DLQ, TAGGED
+from services.core.stage import Route
 from services.tagger.logic import Tagger
 from services.tagger.settings import TaggerSettings
 from services.tagger.stage import STAGE, build_stage
@@ -16,6 +19,9 @@ def create(settings: TaggerSettings) -> faust.App:
     app = create_app(STAGE, settings)
     kafka = settings.kafka
     stage = build_stage(Tagger(), dlq_max_bytes=settings.dlq_payload_max_bytes)
-    routes = {"out": raw_topic(app, kafka.topic(TAGGED)), "dlq": raw_topic(app, kafka.topic(DLQ))}
+    routes: dict[Route, Any] = {
+        "out": raw_topic(app, kafka.topic(TAGGED)),
+        "dlq": raw_topic(app, kafka.topic(DLQ)),
+    }
     attach_stage(app, stage, raw_topic(app, kafka.topic(CLEAN)), routes)
     return app

@@ -1,4 +1,4 @@
-"""Entity linking: Aho–Corasick matching of gazetteer surface forms, longest match, word boundaries."""
+"""Entity linking: Aho–Corasick matching of surface forms, longest match, word boundaries."""
 
 from __future__ import annotations
 

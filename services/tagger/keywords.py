@@ -26,7 +26,7 @@ class KeywordExtractor:
         return self._extractors[language]
 
     def extract(self, text: str, language: str | None) -> list[Keyword]:
-        """Key phrases, most relevant first; score in (0, 1]: 1 / (1 + ln(YAKE score / best YAKE score))."""
+        """Key phrases, best first; score in (0, 1] is 1 / (1 + ln(YAKE score / best score))."""
         if self._max_keywords <= 0 or not text.strip():
             return []
         found = self._extractor(language or "en").extract_keywords(text[: self._max_chars])

@@ -22,9 +22,7 @@ def test_seeds_flow_end_to_end(
     topics = [kafka.topic(t) for t in (ENRICHED, DUPLICATES, DLQ)]
     records = collect_until(kafka, topics, accounting.complete, deadline_s=180)
 
-    enriched = [
-        EnrichedArticle.model_validate(r.value) for r in records if r.topic == kafka.topic(ENRICHED)
-    ]
+    enriched = [EnrichedArticle.model_validate(r.value) for r in records if r.topic == kafka.topic(ENRICHED)]
     parents = {e.parent_id for e in enriched}
     assert parents == set(summary.article_ids), "every replayed article reached the enriched topic"
     assert not [r for r in records if r.topic == kafka.topic(DLQ)], "no seed is a dead letter"
@@ -47,6 +45,4 @@ def test_seeds_flow_end_to_end(
     wait_for_metric(metrics["cleaner"], "wirestream_messages_in_total{stage=cleaner}", 5)
     wait_for_metric(metrics["cleaner"], "wirestream_messages_out_total{outcome=ok,stage=cleaner}", 6)
     wait_for_metric(metrics["tagger"], "wirestream_messages_in_total{stage=tagger}", 6)
-    wait_for_metric(
-        metrics["deduper"], "wirestream_end_to_end_latency_seconds_count{stage=deduper}", 6
-    )
+    wait_for_metric(metrics["deduper"], "wirestream_end_to_end_latency_seconds_count{stage=deduper}", 6)

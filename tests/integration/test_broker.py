@@ -20,8 +20,11 @@ def test_kafka_python_round_trip(kafka: KafkaSettings) -> None:
     producer.flush()
     producer.close()
     consumer = KafkaConsumer(
-        topic, bootstrap_servers=kafka.bootstrap_servers, group_id=f"g-{uuid.uuid4().hex}",
-        auto_offset_reset="earliest", consumer_timeout_ms=10_000,
+        topic,
+        bootstrap_servers=kafka.bootstrap_servers,
+        group_id=f"g-{uuid.uuid4().hex}",
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=10_000,
     )
     values = sorted(m.value for m in consumer)
     consumer.close()
@@ -39,8 +42,11 @@ async def test_aiokafka_round_trip_with_a_consumer_group(kafka: KafkaSettings) -
     finally:
         await producer.stop()
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=kafka.bootstrap_servers, group_id=f"g-{uuid.uuid4().hex}",
-        auto_offset_reset="earliest", enable_auto_commit=False,
+        topic,
+        bootstrap_servers=kafka.bootstrap_servers,
+        group_id=f"g-{uuid.uuid4().hex}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
     )
     await consumer.start()
     try:

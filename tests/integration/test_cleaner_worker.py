@@ -16,7 +16,9 @@ from tests.conftest import DATA, SEEDS, wait_for_metric
 
 def _raw(article_id: str, text: str) -> bytes:
     event = RawArticle(
-        article_id=article_id, source=Source(uri="test.txt"), text=text,
+        article_id=article_id,
+        source=Source(uri="test.txt"),
+        text=text,
         timestamps=Timestamps(ingested=datetime.now(UTC)),
     )
     return event.model_dump_json().encode()
@@ -34,7 +36,7 @@ def test_bad_messages_are_dead_lettered_and_the_worker_goes_on(
         (b"good", _raw("good", good_text)),
     ]
     producer = KafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
-    sent = {}
+    sent: dict[str, tuple[int, int]] = {}
     for key, value in messages:
         meta = producer.send(kafka.topic(RAW), key=key, value=value).get(timeout=30)
         sent[key.decode()] = (meta.partition, meta.offset)
@@ -43,20 +45,24 @@ def test_bad_messages_are_dead_lettered_and_the_worker_goes_on(
     letters = collect_until(kafka, [kafka.topic(DLQ)], lambda r: len(r) >= 3, deadline_s=60)
     by_reason = {d.reason: d for d in (DeadLetter.model_validate(r.value) for r in letters)}
     assert set(by_reason) == {"invalid_json", "schema_violation", "empty_text"}
-    for reason, key in [("invalid_json", "bad-json"), ("schema_violation", "bad-schema"),
-                        ("empty_text", "empty-text")]:
+    for reason, sent_key in [
+        ("invalid_json", "bad-json"),
+        ("schema_violation", "bad-schema"),
+        ("empty_text", "empty-text"),
+    ]:
         letter = by_reason[reason]
         assert letter.stage == "cleaner"
         assert letter.source_topic == kafka.topic(RAW)
-        assert (letter.source_partition, letter.source_offset) == sent[key]
+        assert (letter.source_partition, letter.source_offset) == sent[sent_key]
     assert by_reason["invalid_json"].payload == "{this is not json"
     assert by_reason["empty_text"].article_id == "empty-text"
 
     cleaned = collect_until(kafka, [kafka.topic(CLEAN)], lambda r: len(r) >= 1, deadline_s=60)
     article = CleanArticle.model_validate(cleaned[0].value)
     assert article.article_id == "good" and cleaned[0].key == "good"
-    wait_for_metric(cleaner.metrics_url(),
-                    "wirestream_dlq_messages_total{reason=invalid_json,stage=cleaner}", 1)
+    wait_for_metric(
+        cleaner.metrics_url(), "wirestream_dlq_messages_total{reason=invalid_json,stage=cleaner}", 1
+    )
     wait_for_metric(cleaner.metrics_url(), "wirestream_messages_in_total{stage=cleaner}", 4)
 
 

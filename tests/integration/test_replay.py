@@ -22,16 +22,14 @@ def test_replay_seeds_twice_makes_new_ids_each_loop(kafka: KafkaSettings) -> Non
 
 
 def test_replay_limit_and_rate(kafka: KafkaSettings) -> None:
-    summary = replay([SEEDS], ReplaySettings(kafka=kafka), loops=3, limit=7, rate=200.0,
-                     progress=False)
+    summary = replay([SEEDS], ReplaySettings(kafka=kafka), loops=3, limit=7, rate=200.0, progress=False)
     assert summary.produced == 7
     records = collect_until(kafka, [kafka.topic(RAW)], lambda r: len(r) >= 7, deadline_s=30)
     assert len(records) == 7
 
 
 def test_unreadable_jsonl_records_go_to_the_dlq(kafka: KafkaSettings) -> None:
-    summary = replay([DATA / "ingest" / "records.jsonl"], ReplaySettings(kafka=kafka),
-                     progress=False)
+    summary = replay([DATA / "ingest" / "records.jsonl"], ReplaySettings(kafka=kafka), progress=False)
     assert (summary.produced, summary.dead_lettered) == (3, 2)
     records = collect_until(kafka, [kafka.topic(DLQ)], lambda r: len(r) >= 2, deadline_s=30)
     letters = [DeadLetter.model_validate(r.value) for r in records]

@@ -1,4 +1,4 @@
-"""Regenerate the encoded corpus inputs (base64 payloads and control-character text); run from any directory."""
+"""Regenerate the encoded corpus inputs (base64 payloads, control-character text)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,13 @@ LATIN1_DE = (
     "Gericht stoppt Abriss der alten Mühle\n"
     "Das Verwaltungsgericht hat den Abriss der historischen Mühle am Stadtrand vorläufig gestoppt. "
     "Der Denkmalschutz müsse zuerst ein Gutachten vorlegen, entschied die Kammer am Donnerstag.\n"
-    "Der Eigentümer will auf dem Grundstück Wohnungen bauen. Eine Bürgerinitiative hatte gegen die Pläne geklagt.\n"
+    "Der Eigentümer will auf dem Grundstück Wohnungen bauen. "
+    "Eine Bürgerinitiative hatte gegen die Pläne geklagt.\n"
 )
 BROKEN_UTF8_EN = (
     "Café owners welcome later closing times\n"
-    "Café and bar owners in the old town welcomed a decision to let them stay open until 1 a.m. on weekends.\n"
+    "Café and bar owners in the old town welcomed a decision "
+    "to let them stay open until 1 a.m. on weekends.\n"
     "The council said the trial would run for six months — with noise checks every weekend.\n"
 )
 CP1251_RU = (
@@ -28,17 +30,24 @@ CP1251_RU = (
 )
 CONTROL_EN = (
     "Harbour crane\x07 collapses during storm\n\n"
-    "A crane at the container\x1b[0m harbour collapsed during\x0b a storm on Friday night, damaging two ships.\n\n"
-    "No one was hurt, the port authority said, but the terminal will stay closed\x00 until the crane is removed.\n"
+    "A crane at the container\x1b[0m harbour collapsed during\x0b a storm on Friday night, "
+    "damaging two ships.\n\n"
+    "No one was hurt, the port authority said, "
+    "but the terminal will stay closed\x00 until the crane is removed.\n"
 )
+
+
+def _chunk(tag: bytes, data: bytes) -> bytes:
+    """One PNG chunk with its length and CRC."""
+    crc = struct.pack(">I", zlib.crc32(tag + data))
+    return struct.pack(">I", len(data)) + tag + data + crc
 
 
 def _png() -> bytes:
     """A tiny valid PNG image."""
-    raw = b"\x00\xff\x00\x00"
-    chunk = lambda tag, data: struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))  # noqa: E731
     ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    idat = zlib.compress(b"\x00\xff\x00\x00")
+    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
 
 
 def _broken_utf8() -> bytes:

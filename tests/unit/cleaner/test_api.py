@@ -42,7 +42,8 @@ def test_removal_counts_sums_kinds_over_articles() -> None:
 def test_split_can_be_disabled() -> None:
     """split_glued=False keeps a glued payload as one article."""
     result = clean(CASES["seed_003"].raw, now=NOW, config=CleanerConfig(split_glued=False))
-    assert isinstance(result, list) and len(result) == 1
+    assert isinstance(result, list)
+    assert len(result) == 1
 
 
 def test_timer_accumulates_every_step() -> None:
@@ -59,7 +60,12 @@ def test_boilerplate_data_file_lists_english_and_german() -> None:
     data = json.loads(BOILERPLATE_PATH.read_text(encoding="utf-8"))
     assert {"en", "de"} <= set(data["languages"])
     for lang in data["languages"].values():
-        assert {r["kind"] for r in lang["rules"]} >= {"boilerplate", "timestamp", "caption", "byline"}
+        assert {r["kind"] for r in lang["rules"]} >= {
+            "boilerplate",
+            "timestamp",
+            "caption",
+            "byline",
+        }
 
 
 def test_clean_is_deterministic_and_pure() -> None:

@@ -18,7 +18,12 @@ SPEC = json.loads((DATA / "learned.json").read_text(encoding="utf-8"))
 def _raw(name: str) -> RawArticle:
     """A RawArticle for one learned-corpus file."""
     text = (DATA / "learned" / name).read_text(encoding="utf-8")
-    return RawArticle(article_id=name, source=Source(uri=f"learned/{name}"), text=text, timestamps=Timestamps(ingested=NOW))
+    return RawArticle(
+        article_id=name,
+        source=Source(uri=f"learned/{name}"),
+        text=text,
+        timestamps=Timestamps(ingested=NOW),
+    )
 
 
 def _memory(storage: dict[str, dict[str, float]]) -> BoilerplateMemory:
@@ -29,7 +34,8 @@ def _memory(storage: dict[str, dict[str, float]]) -> BoilerplateMemory:
 def _clean_one(name: str, memory: BoilerplateMemory, minutes: int) -> CleanArticle:
     """Clean one learned-corpus file `minutes` after NOW and return its single article."""
     result = clean(_raw(name), now=NOW + timedelta(minutes=minutes), learned=memory)
-    assert isinstance(result, list) and len(result) == 1
+    assert isinstance(result, list)
+    assert len(result) == 1
     return result[0]
 
 
@@ -106,5 +112,31 @@ def test_digits_are_masked_and_long_lines_ignored() -> None:
 
 def test_threshold_must_be_at_least_two() -> None:
     """A threshold of one article would make every line boilerplate."""
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="threshold"):
         BoilerplateMemory({}, threshold=1)
+
+
+def test_prose_sentences_are_never_tracked() -> None:
+    """A sentence of 8+ words with closing punctuation is content, however often it recurs."""
+    memory = _memory({})
+    sentence = "The council said the levy would be reviewed after one year."
+    assert not memory.eligible(sentence)
+    assert memory.eligible("Support independent journalism in the valley today")
+
+
+def test_learned_removal_is_skipped_when_it_would_empty_the_article() -> None:
+    """An article made only of learned lines keeps them and gets a flag instead."""
+    memory = _memory({})
+    text = (DATA / "learned" / "short.txt").read_text(encoding="utf-8")
+    for n in range(SPEC["threshold"]):
+        raw = RawArticle(
+            article_id=f"s{n}",
+            source=Source(uri=f"short/{n}"),
+            text=text,
+            timestamps=Timestamps(ingested=NOW),
+        )
+        result = clean(raw, now=NOW + timedelta(minutes=n), learned=memory)
+        assert isinstance(result, list)
+        last = result[0]
+    assert last.text == "Strong winds expected until Sunday evening"
+    assert last.flags == ["learned_boilerplate_skipped"]

@@ -5,7 +5,14 @@ from __future__ import annotations
 import base64
 from datetime import UTC, datetime
 
-from services.core.ingest import BadRecord, Payload, find_files, new_article_id, read_payloads, to_raw
+from services.core.ingest import (
+    BadRecord,
+    Payload,
+    find_files,
+    new_article_id,
+    read_payloads,
+    to_raw,
+)
 from tests.conftest import DATA, SEEDS
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
