@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from functools import lru_cache
 
 import ftfy
 
@@ -35,38 +36,24 @@ _TERMINAL_ESCAPE = re.compile(r"\x1b\[[0-9;?]{0,20}[A-Za-z]")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});")
 
 
+@lru_cache(maxsize=8)
+def _run_pattern(max_run: int) -> re.Pattern[str]:
+    """A run of one character longer than max_run (backtracking bounded by the run length)."""
+    return re.compile(rf"(.)\1{{{max_run},}}", re.DOTALL)
+
+
 def _collapse_runs(text: str, max_run: int) -> tuple[str, bool]:
-    """Shorten runs of one repeated character to max_run characters (linear scan, no regex)."""
-    out: list[str] = []
-    changed = False
-    i, n = 0, len(text)
-    while i < n:
-        j = i + 1
-        char = text[i]
-        while j < n and text[j] == char:
-            j += 1
-        run = j - i
-        if run > max_run:
-            changed = True
-            run = max_run
-        out.append(char * run)
-        i = j
-    return "".join(out), changed
-
-
-def _has_long_run(text: str, max_run: int) -> bool:
-    """Cheap pre-check: is there possibly a run longer than max_run?"""
-    probe = max_run + 1
-    return any(c * probe in text for c in set(text[:: max(1, probe // 2)]))
+    """Shorten runs of one repeated character to max_run characters."""
+    collapsed, count = _run_pattern(max_run).subn(lambda m: m.group(1) * max_run, text)
+    return collapsed, count > 0
 
 
 def repair_text(text: str, *, max_line_chars: int, max_char_run: int) -> tuple[str, list[str]]:
     """Repair one payload's text and return it with the quality flags raised."""
     flags: list[str] = []
-    if _has_long_run(text, max_char_run):
-        text, changed = _collapse_runs(text, max_char_run)
-        if changed:
-            flags.append("char_run_collapsed")
+    text, changed = _collapse_runs(text, max_char_run)
+    if changed:
+        flags.append("char_run_collapsed")
     if "\x1b" in text:
         text = _TERMINAL_ESCAPE.sub("", text)
         flags.append("control_chars_removed")
