@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help setup kafka-install up down status lint format schemas test test-unit demo bench clean
+.PHONY: help setup kafka-install prometheus up down status lint format schemas test test-unit demo bench clean
 
 help:
 	@echo "make demo   - set up, start the local broker and workers, replay seeds/, show results"
@@ -20,6 +20,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+# Debian's prometheus package (server + promtool): the Prometheus tests use the real server.
+prometheus:
+	@command -v promtool >/dev/null 2>&1 || { \
+	  echo "installing Debian's prometheus package (needs root)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; }
 
 kafka-install: setup
 	$(BIN)/wirestream kafka install
@@ -49,7 +55,7 @@ test-unit: setup
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
 
 # One broker for the whole run; it is stopped whatever the tests' outcome.
-test: lint kafka-install
+test: lint kafka-install prometheus
 	$(BIN)/wirestream kafka up
 	$(BIN)/pytest tests $(PYTEST_ARGS); status=$$?; $(BIN)/wirestream kafka down; exit $$status
 

@@ -72,9 +72,12 @@ def _kafka(action: str) -> int:
         print(state.describe(settings))
         return 0 if state.answering else 1
     elif action == "topics":
+        from services.core.kafka import wait_until_ready
         from services.core.settings import KafkaSettings
 
-        created = ensure_topics(KafkaSettings())
+        kafka_settings = KafkaSettings()
+        wait_until_ready(kafka_settings, deadline_s=120.0)
+        created = ensure_topics(kafka_settings)
         print(f"created {created}" if created else "all topics exist")
     return 0
 

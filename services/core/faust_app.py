@@ -125,6 +125,7 @@ def _count(stage: str, emit: Emit) -> None:
 
 def track_assignment(app: faust.App, stage: str, source_topic: str) -> None:
     """Keep ``wirestream_assigned_partitions`` equal to the source partitions this worker owns."""
+    metrics.ASSIGNED_PARTITIONS.labels(stage).set(0)
 
     async def on_assigned(sender: Any, *args: Any, **kwargs: Any) -> None:
         assigned = args[0] if args else kwargs.get("assigned", set())

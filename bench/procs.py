@@ -1,0 +1,91 @@
+"""Worker processes for the benchmark: start N per stage, wait for assignment, read CPU and counters."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from services.supervise import WorkerProcess, scrape
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    """Return a TCP port that is free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def start_process(
+    name: str, label: str, argv: Sequence[str], env: Mapping[str, str], log_dir: Path
+) -> WorkerProcess:
+    """Start ``python -m <argv>`` as worker ``name`` (its metrics ``stage`` label is ``label``)."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"{name}.log"
+    port = free_port()
+    stage_env = label.upper().replace("-", "_")
+    child_env = {
+        **os.environ,
+        **env,
+        f"WIRESTREAM_{stage_env}_METRICS_PORT": str(port),
+        f"WIRESTREAM_{stage_env}_METRICS_HOST": "127.0.0.1",
+        f"WIRESTREAM_{stage_env}_DATA_DIR": str(log_dir / "faust" / name),
+        f"WIRESTREAM_{stage_env}_LOG_LEVEL": "warning",
+    }
+    with log_path.open("ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", *argv],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=child_env,
+            start_new_session=True,
+        )
+    (log_dir / f"{label}.pid").write_text(str(proc.pid))
+    return WorkerProcess(label, port, proc, log_path)
+
+
+def wait_assigned(workers: Sequence[WorkerProcess], partitions: int, deadline_s: float = 120.0) -> None:
+    """Wait until each stage's workers own all ``partitions`` between them, every worker at least one."""
+    deadline = time.monotonic() + deadline_s
+    stages = sorted({w.stage for w in workers})
+    while True:
+        owned: dict[int, float] = {}
+        for worker in workers:
+            if worker.process.poll() is not None:
+                raise RuntimeError(f"worker {worker.stage} exited:\n{worker.log_tail()}")
+            try:
+                samples = scrape(worker.metrics_url(), timeout_s=1.0)
+            except OSError:
+                samples = {}
+            owned[id(worker)] = samples.get(f"wirestream_assigned_partitions{{stage={worker.stage}}}", 0.0)
+        ready = all(
+            sum(owned[id(w)] for w in workers if w.stage == s) == partitions
+            and all(owned[id(w)] > 0 for w in workers if w.stage == s)
+            for s in stages
+        )
+        if ready:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(
+                f"workers not assigned after {deadline_s:.0f}s: {[(w.stage, owned[id(w)]) for w in workers]}"
+            )
+        time.sleep(0.3)
+
+
+def cpu_seconds(pid: int) -> float:
+    """Return user + system CPU seconds of a process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def messages_in(worker: WorkerProcess) -> float:
+    """Return the worker's ``wirestream_messages_in_total`` for its stage."""
+    return scrape(worker.metrics_url()).get(f"wirestream_messages_in_total{{stage={worker.stage}}}", 0.0)

@@ -1,0 +1,185 @@
+"""The pipeline benchmark (``make bench``): broker limit, framework limit, real pipeline, offline path.
+
+Usage: python -m bench.run_all [--articles N] [--seed S] [--dup-ratio R] [--soak] [--out PATH]
+
+One run, one machine, the same article texts, the same topic names and partition counts. Writes
+bench/results/pipeline.json (figures, ratios, verdicts), bench/results/pipeline-profile.txt
+(cProfile of the offline path) and bench/results/loadtest-half-max.{json,png} (the latency run).
+Starts the local broker when none answers, and stops it again afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import platform
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import analysis, bench_pipeline, offline_bench
+from services.core.kafka import broker_answers
+from services.core.settings import KafkaSettings
+from services.loadtest import report
+from services.loadtest.cli import load_corpus
+from services.loadtest.generator import VariantGenerator
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+
+
+def _args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench.run_all", description=__doc__)
+    p.add_argument("--articles", type=int, default=2000, help="articles per scenario")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--dup-ratio", type=float, default=0.1, help="share of exact/near duplicates")
+    p.add_argument("--profile-articles", type=int, default=300, help="articles under cProfile")
+    p.add_argument("--latency-seconds", type=float, default=60.0, help="latency run at half max")
+    p.add_argument("--soak", action="store_true", help="latency run of 5 minutes (overrides the above)")
+    p.add_argument("--skip-scaling", action="store_true", help="no run with two workers per stage")
+    p.add_argument("--out", type=Path, default=RESULTS / "pipeline.json")
+    return p.parse_args(argv)
+
+
+def _step(title: str) -> float:
+    print(f"\n== {title}", flush=True)
+    return time.monotonic()
+
+
+def _broker() -> tuple[KafkaSettings, Any]:
+    """Return Kafka settings of a running broker, starting the local one when none answers."""
+    kafka = KafkaSettings()
+    if broker_answers(kafka):
+        return kafka, None
+    from services.localbroker import broker
+
+    settings = broker.BrokerSettings()
+    print("no broker answers: starting the local Kafka broker...")
+    broker.up(settings)
+    return KafkaSettings(bootstrap_servers=f"{settings.host}:{settings.port}"), settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every scenario and write the report; return 0 when every article came out everywhere."""
+    args = _args(argv)
+    os.chdir(ROOT)
+    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+    log_dir = ROOT / ".cache" / "bench"
+    corpus = load_corpus([ROOT / "seeds"])
+    generator = VariantGenerator(corpus, seed=args.seed, dup_ratio=args.dup_ratio)
+    variants = generator.take(args.articles)
+    out: dict[str, Any] = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+        },
+        "articles": args.articles,
+        "generator": {"seed": args.seed, "dup_ratio": args.dup_ratio, "corpus": "seeds/"},
+        "mean_text_chars": round(sum(len(v.text) for v in variants) / len(variants)),
+    }
+    t = _step(f"offline: wirestream process's pipeline over {args.articles} articles")
+    out["offline"] = offline_bench.offline(variants)
+    print(f"   {out['offline']['articles_per_s']} articles/s ({time.monotonic() - t:.0f}s)")
+    _step(f"profile: cProfile of the offline path over {args.profile_articles} articles")
+    out["profile"] = offline_bench.profile(
+        variants[: args.profile_articles], RESULTS / "pipeline-profile.txt"
+    )
+    kafka, started = _broker()
+    out["kafka"] = {"bootstrap_servers": kafka.bootstrap_servers, "partitions": kafka.partitions}
+    try:
+        out.update(_streaming(kafka, variants, generator, args, stamp, log_dir))
+    finally:
+        if started is not None:
+            from services.localbroker import broker
+
+            broker.down(started)
+    out["analysis"] = analysis.analyse(out)
+    report.write_json(out, args.out)
+    print(f"\nreport: {args.out}")
+    print(analysis.describe(out))
+    streams = [out[k] for k in ("passthrough_x1", "pipeline_x1", "pipeline_x2") if k in out]
+    return 0 if all(s["nothing_lost"] for s in streams) else 1
+
+
+def _streaming(
+    kafka: KafkaSettings,
+    variants: list[Any],
+    generator: VariantGenerator,
+    args: argparse.Namespace,
+    stamp: str,
+    log_dir: Path,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    t = _step("raw Kafka: kafka-python produce -> consume of the same raw messages")
+    scenario = bench_pipeline.scenario(kafka, "raw", stamp)
+    try:
+        out["raw_kafka"] = bench_pipeline.raw_kafka(scenario, variants)
+    finally:
+        bench_pipeline.teardown(scenario)
+    print(f"   {out['raw_kafka']['pass_msgs_per_s']} msgs/s ({time.monotonic() - t:.0f}s)")
+    runs = [("passthrough_x1", "passthrough", 1), ("pipeline_x1", "real", 1)]
+    if not args.skip_scaling:
+        runs.append(("pipeline_x2", "real", 2))
+    for key, kind, per_stage in runs:
+        t = _step(f"{key}: {kind} workers, {per_stage} per stage, {len(variants)} articles, unpaced")
+        scenario = bench_pipeline.scenario(kafka, key.replace("_", "-"), stamp)
+        try:
+            result = bench_pipeline.streaming(
+                scenario, variants, kind=kind, per_stage=per_stage, log_dir=log_dir, count=len(variants)
+            )
+        finally:
+            bench_pipeline.teardown(scenario)
+        summary = result.pop("summary")
+        report.write_json(summary, RESULTS / "runs" / f"{key}.json")
+        report.write_chart(summary, RESULTS / "runs" / f"{key}.png")
+        result["latency_s"] = summary["latency_s"]
+        out[key] = result
+        print(
+            f"   {result['articles_per_s']} articles/s, lost {result['lost']} ({time.monotonic() - t:.0f}s)"
+        )
+    seconds = 300.0 if args.soak else args.latency_seconds
+    rate = round(out["pipeline_x1"]["articles_per_s"] / 2, 1)
+    t = _step(f"latency: real pipeline at half the max ({rate}/s) for {seconds:.0f}s")
+    scenario = bench_pipeline.scenario(kafka, "latency", stamp)
+    stream = itertools.chain(variants, generator)
+    try:
+        result = bench_pipeline.streaming(
+            scenario,
+            stream,
+            kind="real",
+            per_stage=1,
+            log_dir=log_dir,
+            rate=rate,
+            duration_s=seconds,
+            drain_timeout_s=120.0,
+            label=f"half max {rate}/s",
+        )
+    finally:
+        bench_pipeline.teardown(scenario)
+    summary = result.pop("summary")
+    report.write_json(summary, RESULTS / "loadtest-half-max.json")
+    report.write_chart(summary, RESULTS / "loadtest-half-max.png")
+    out["latency_half_max"] = {
+        "rate": rate,
+        "seconds": seconds,
+        "soak": args.soak,
+        "latency_s": summary["latency_s"],
+        "stage_latency_s": summary["stage_latency_s"],
+        "lag_growth": summary["lag"]["growth"],
+        "lag_max_by_group": summary["lag"]["max_by_group"],
+        "nothing_lost": summary["nothing_lost"],
+        "sustained": summary["sustained"],
+        "cpu": result["cpu"],
+        "artefacts": ["bench/results/loadtest-half-max.json", "bench/results/loadtest-half-max.png"],
+    }
+    print(f"   {report.describe(summary)} ({time.monotonic() - t:.0f}s)")
+    return out
+
+
+if __name__ == "__main__":
+    sys.exit(main())

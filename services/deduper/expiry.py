@@ -1,0 +1,86 @@
+"""Window expiry by event time: hourly, sharded expiry queues and a watermark (no scans of the state)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, MutableMapping
+from typing import Any
+
+from services.deduper import keys as k
+from services.deduper import signature as sg
+
+
+class Expirer:
+    """Queues stored articles by event-time hour and evicts whole hours once they leave the window."""
+
+    def __init__(
+        self,
+        store: MutableMapping[str, Any],
+        meta_prefix: str,
+        shards: int,
+        mh_bands: int,
+        entity_keys: int,
+    ) -> None:
+        self.store = store
+        self.meta = meta_prefix
+        self.shards = shards
+        self.mh_bands = mh_bands
+        self.entity_keys = entity_keys
+        self.evictions = 0
+
+    def queue_keys(self, article_id: str, when: int) -> list[str]:
+        """Keys that ``enqueue`` reads: the article's expiry queue and the stored-article counter."""
+        return [k.exp_key(when // k.HOUR, article_id, self.shards), f"{self.meta}:docs"]
+
+    def enqueue(self, article_id: str, when: int, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Writes that queue a newly stored article for expiry and count it."""
+        queue, counter = self.queue_keys(article_id, when)
+        ids = list(values.get(queue) or [])
+        ids.append(article_id)
+        return {queue: ids, counter: int(values.get(counter) or 0) + 1}
+
+    def docs(self) -> int:
+        """Number of article records in the state."""
+        return int(self.store.get(f"{self.meta}:docs") or 0)
+
+    def expire_until(self, cutoff: float) -> int:
+        """Evict every article queued in an hour that ended at or before ``cutoff``; return how many."""
+        mark_key = f"{self.meta}:evicted"
+        last_hour = int(cutoff // k.HOUR) - 1
+        mark = self.store.get(mark_key)
+        if mark is None:
+            self.store[mark_key] = last_hour
+            return 0
+        evicted = 0
+        for hour in range(int(mark) + 1, last_hour + 1):
+            for shard in range(self.shards):
+                for article_id in self.store.pop(f"exp:{hour}:{shard}", None) or ():
+                    evicted += self.evict(article_id)
+        if last_hour > int(mark):
+            self.store[mark_key] = last_hour
+        return evicted
+
+    def evict(self, article_id: str) -> int:
+        """Remove one article's record and its refs under every index key; 1 if it was stored."""
+        doc = self.store.pop(k.doc_key(article_id), None)
+        if doc is None:
+            return 0
+        fp = k.fp_key(doc.get("f", ""))
+        first = self.store.get(fp)
+        if first is not None and first["id"] == article_id:
+            del self.store[fp]
+        index: list[str] = []
+        if doc.get("m"):
+            index += k.mh_keys(sg.band_hashes(sg.unpack_u32(doc["m"]), self.mh_bands))
+        index += doc.get("h", [])
+        day = int(doc["t"]) // k.DAY
+        index += [k.ent_key(e, day) for e in doc.get("n", [])[: self.entity_keys]]
+        for key in index:
+            refs = k.drop_ref(self.store.get(key), article_id)
+            if refs:
+                self.store[key] = refs
+            else:
+                self.store.pop(key, None)
+        counter = f"{self.meta}:docs"
+        self.store[counter] = max(0, int(self.store.get(counter) or 0) - 1)
+        self.evictions += 1
+        return 1

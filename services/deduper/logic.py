@@ -1,0 +1,325 @@
+"""Deduper logic: exact, near-duplicate and same-story detection over a key-value store (no I/O).
+
+The store is any ``MutableMapping[str, Any]`` with JSON-serialisable values (a dict in tests, a
+faust Table in the worker). Every access is by key (see ``services.deduper.keys``); the halves
+``keys_for`` → ``doc_keys`` → ``decide`` → ``updates`` can run in separate streaming hops.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Mapping, MutableMapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from services.core.models import Duplicate, DuplicateStatus, EnrichedArticle, TaggedArticle
+from services.deduper import keys as k
+from services.deduper import signature as sg
+from services.deduper.expiry import Expirer
+from services.deduper.story import StoryRule, score_story, top_entities
+
+fingerprint = sg.fingerprint
+
+
+@dataclass(frozen=True)
+class DeduperConfig:
+    """Thresholds, LSH shapes and state bounds of the deduper; every field has a default."""
+
+    window_days: float = 7.0
+    shingle_size: int = 3
+    num_perm: int = 96
+    mh_bands: int = 32
+    near_threshold: float = 0.5
+    min_near_words: int = 8
+    emb_bands: int = 16
+    emb_bits: int = 10
+    entity_keys: int = 4
+    entity_limit: int = 10
+    max_refs: int = 32
+    max_candidates: int = 48
+    story: StoryRule = field(default_factory=StoryRule)
+    exp_shards: int = 8
+    max_future_days: float = 1.0
+    meta_prefix: str = "meta"
+
+
+@dataclass(frozen=True)
+class Signature:
+    """Everything the decision needs from one article, computed once."""
+
+    article_id: str
+    fingerprint: str
+    event_time: int
+    minhash: sg.U32 | None
+    mh_keys: tuple[str, ...]
+    embedding: sg.F32 | None
+    emb_keys: tuple[str, ...]
+    entities: tuple[str, ...]
+    ent_keys: tuple[str, ...]
+    language: str | None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The decision for one article."""
+
+    status: DuplicateStatus
+    of: str | None
+    similarity: float | None
+    story_id: str
+    redelivered: bool = False
+
+
+def event_time(article: TaggedArticle, max_future_days: float) -> datetime:
+    """Published time when plausible (not later than ingestion + max_future_days), else ingestion time."""
+    ingested = _utc(article.timestamps.ingested)
+    if article.published is not None:
+        published = _utc(article.published)
+        if published <= ingested + timedelta(days=max_future_days):
+            return published
+    return ingested
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+class Deduper:
+    """Exact / near / same-story deduplication with a bounded, windowed, key-addressed state."""
+
+    def __init__(
+        self,
+        store: MutableMapping[str, Any],
+        config: DeduperConfig = DeduperConfig(),
+        *,
+        embed: Callable[[str], list[float]] | None = None,
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.embed = embed
+        self.expirer = Expirer(
+            store, config.meta_prefix, config.exp_shards, config.mh_bands, config.entity_keys
+        )
+
+    # -- half 1: signature and keys -------------------------------------------------------------
+    def signature(self, article: TaggedArticle) -> Signature:
+        """Compute fingerprint, MinHash, embedding LSH codes and entity keys of an article."""
+        c = self.config
+        when = int(event_time(article, c.max_future_days).timestamp())
+        tokens = sg.words(article.text)
+        mh = sg.minhash(tokens, c.shingle_size, c.num_perm) if len(tokens) >= c.min_near_words else None
+        mh_keys = tuple(k.mh_keys(sg.band_hashes(mh, c.mh_bands))) if mh is not None else ()
+        vector = article.embedding
+        if vector is None and self.embed is not None:
+            vector = self.embed("\n".join(p for p in (article.title or "", *article.lead, article.text) if p))
+        emb: sg.F32 | None = None
+        emb_keys: tuple[str, ...] = ()
+        if vector is not None and any(vector):
+            emb = np.asarray(vector, dtype=np.float32)
+            emb = emb / float(np.linalg.norm(emb))
+            emb_keys = tuple(k.emb_keys(emb.size, sg.hyperplane_bands(emb, c.emb_bands, c.emb_bits)))
+        ents = tuple(top_entities(article.entities, c.entity_limit))
+        day = when // k.DAY
+        span = math.ceil(c.story.max_gap_days)
+        ent_keys = tuple(
+            k.ent_key(e, d) for e in ents[: c.entity_keys] for d in range(day - span, day + span + 1)
+        )
+        lang = article.language.code if article.language else None
+        return Signature(
+            article.article_id,
+            sg.fingerprint(article.text),
+            when,
+            mh,
+            mh_keys,
+            emb,
+            emb_keys,
+            ents,
+            ent_keys,
+            lang,
+        )
+
+    def keys_for(self, sig: Signature) -> list[str]:
+        """Keys to read for this article: own record, fingerprint, index buckets, clock, expiry queue."""
+        return [
+            k.doc_key(sig.article_id),
+            k.fp_key(sig.fingerprint),
+            *sig.mh_keys,
+            *sig.emb_keys,
+            *sig.ent_keys,
+            self._meta("clock"),
+            *self.expirer.queue_keys(sig.article_id, sig.event_time),
+        ]
+
+    def doc_keys(self, sig: Signature, values: Mapping[str, Any]) -> list[str]:
+        """Second hop: records of the best-ranked candidates found in the index buckets (bounded)."""
+        hits: Counter[str] = Counter()
+        newest: dict[str, int] = {}
+        cutoff = self._cutoff(sig, values)
+        for key in (*sig.mh_keys, *sig.emb_keys, *sig.ent_keys):
+            for ref_id, when in values.get(key) or ():
+                if ref_id != sig.article_id and when >= cutoff:
+                    hits[ref_id] += 1
+                    newest[ref_id] = when
+        ranked = sorted(hits, key=lambda i: (-hits[i], -newest[i], i))[: self.config.max_candidates]
+        return [k.doc_key(i) for i in ranked]
+
+    # -- half 2: decision -----------------------------------------------------------------------
+    def decide(self, sig: Signature, values: Mapping[str, Any]) -> Verdict:
+        """Verdict from the values read under ``keys_for`` and ``doc_keys`` (missing keys: absent)."""
+        own = values.get(k.doc_key(sig.article_id))
+        if own is not None and "v" in own:
+            status, of, sim = own["v"]
+            return Verdict(status, of, sim, own["s"], redelivered=True)
+        cutoff = self._cutoff(sig, values)
+        first = values.get(k.fp_key(sig.fingerprint))
+        if first is not None and first["id"] != sig.article_id and first["t"] >= cutoff:
+            return Verdict("exact", first["id"], 1.0, first["s"])
+        docs = [
+            (key[4:], doc)
+            for key, doc in values.items()
+            if key.startswith("doc:") and key[4:] != sig.article_id and "m" in doc and doc["t"] >= cutoff
+        ]
+        near = self._best_near(sig, docs)
+        if near is not None:
+            return near
+        story = self._best_story(sig, docs)
+        if story is not None:
+            return story
+        return Verdict("unique", None, None, sig.article_id)
+
+    def _best_near(self, sig: Signature, docs: list[tuple[str, dict[str, Any]]]) -> Verdict | None:
+        """The verified near duplicate with the highest estimated Jaccard similarity, if any."""
+        if sig.minhash is None:
+            return None
+        best: tuple[float, int, str, dict[str, Any]] | None = None
+        for doc_id, doc in docs:
+            if not doc["m"]:
+                continue
+            jac = sg.jaccard_estimate(sig.minhash, sg.unpack_u32(doc["m"]))
+            if jac >= self.config.near_threshold and (best is None or (jac, -doc["t"]) > best[:2]):
+                best = (jac, -doc["t"], doc_id, doc)
+        if best is None:
+            return None
+        jac, _, doc_id, doc = best
+        return Verdict("near", doc.get("c", doc_id), round(jac, 4), doc["s"])
+
+    def _best_story(self, sig: Signature, docs: list[tuple[str, dict[str, Any]]]) -> Verdict | None:
+        """The best-scoring stored article of the same story (embedding, entities, language, time)."""
+        if sig.embedding is None:
+            return None
+        best: tuple[float, str, float] | None = None
+        for _doc_id, doc in docs:
+            if not doc.get("e"):
+                continue
+            other = sg.unpack_vector(doc["e"])
+            if other.size != sig.embedding.size:
+                continue
+            ev = score_story(
+                self.config.story,
+                cosine=float(other @ sig.embedding),
+                entities_a=sig.entities,
+                entities_b=doc.get("n", []),
+                lang_a=sig.language,
+                lang_b=doc.get("l"),
+                gap_days=(sig.event_time - doc["t"]) / k.DAY,
+            )
+            if ev.same and (best is None or ev.score > best[0]):
+                best = (ev.score, doc["s"], ev.cosine)
+        if best is None:
+            return None
+        _, story_id, cosine = best
+        return Verdict("same_story", story_id, round(min(1.0, max(0.0, cosine)), 4), story_id)
+
+    # -- half 3: writes -------------------------------------------------------------------------
+    def updates(self, sig: Signature, verdict: Verdict, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Writes for this article (None = delete); empty for a redelivery or an already-expired article."""
+        if verdict.redelivered:
+            return {}
+        clock = max(int(values.get(self._meta("clock")) or 0), sig.event_time)
+        cutoff = self._cutoff(sig, values)
+        if sig.event_time < cutoff:
+            return {}
+        c = self.config
+        out: dict[str, Any] = {self._meta("clock"): clock}
+        doc: dict[str, Any] = {
+            "t": sig.event_time,
+            "s": verdict.story_id,
+            "v": [verdict.status, verdict.of, verdict.similarity],
+            "f": sig.fingerprint,
+        }
+        if verdict.status != "exact":
+            doc["c"] = verdict.of if verdict.status == "near" and verdict.of else sig.article_id
+            doc["m"] = sg.pack_u32(sig.minhash) if sig.minhash is not None else ""
+            doc["n"] = list(sig.entities)
+            doc["l"] = sig.language
+            if sig.embedding is not None:
+                doc["e"] = sg.pack_vector(sig.embedding)
+                doc["h"] = list(sig.emb_keys)
+            if values.get(k.fp_key(sig.fingerprint)) is None:
+                out[k.fp_key(sig.fingerprint)] = {
+                    "id": sig.article_id,
+                    "s": verdict.story_id,
+                    "t": sig.event_time,
+                }
+            day = sig.event_time // k.DAY
+            own_ent = [k.ent_key(e, day) for e in sig.entities[: c.entity_keys]]
+            for key in (*sig.mh_keys, *sig.emb_keys, *own_ent):
+                out[key] = k.add_ref(values.get(key), sig.article_id, sig.event_time, cutoff, c.max_refs)
+        out[k.doc_key(sig.article_id)] = doc
+        out.update(self.expirer.enqueue(sig.article_id, sig.event_time, values))
+        return out
+
+    # -- convenience: single store ------------------------------------------------------------
+    def process(self, article: TaggedArticle, *, now: datetime) -> EnrichedArticle:
+        """Decide, update the state, expire old articles, and return the enriched article."""
+        sig = self.signature(article)
+        store = self.store
+        values: dict[str, Any] = {}
+        for key in self.keys_for(sig):
+            value = store.get(key)
+            if value is not None:
+                values[key] = value
+        for key in self.doc_keys(sig, values):
+            value = store.get(key)
+            if value is not None:
+                values[key] = value
+        verdict = self.decide(sig, values)
+        for key, value in self.updates(sig, verdict, values).items():
+            if value is None:
+                store.pop(key, None)
+            else:
+                store[key] = value
+        clock = store.get(self._meta("clock"))
+        if clock is not None:
+            self.expirer.expire_until(int(clock) - self.config.window_days * k.DAY)
+        return enrich(article, verdict, sig.fingerprint, now)
+
+    def stats(self) -> dict[str, int]:
+        """Countable state: stored articles, evictions so far (this instance) and store keys."""
+        return {"docs": self.expirer.docs(), "evictions": self.expirer.evictions, "keys": len(self.store)}
+
+    def _cutoff(self, sig: Signature, values: Mapping[str, Any]) -> float:
+        """Oldest event time still inside the window (the clock is the newest event time seen)."""
+        clock = max(int(values.get(self._meta("clock")) or 0), sig.event_time)
+        return clock - self.config.window_days * k.DAY
+
+    def _meta(self, name: str) -> str:
+        return f"{self.config.meta_prefix}:{name}"
+
+
+def enrich(article: TaggedArticle, verdict: Verdict, fp: str, now: datetime) -> EnrichedArticle:
+    """The tagged article with the dedupe verdict, story id, fingerprint and the deduped timestamp."""
+    data = article.model_dump(exclude={"timestamps"})
+    return EnrichedArticle.model_validate(
+        {
+            **data,
+            "timestamps": article.timestamps.model_copy(update={"deduped": now}),
+            "duplicate": Duplicate(status=verdict.status, of=verdict.of, similarity=verdict.similarity),
+            "story_id": verdict.story_id,
+            "fingerprint": fp,
+        }
+    )

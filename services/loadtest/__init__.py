@@ -1,0 +1,1 @@
+"""Load tests against the running pipeline: variant generation, measurement, reports."""

@@ -1,0 +1,158 @@
+"""``wirestream loadtest``: drive the running pipeline at a rate (or find its maximum) and report."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from services.core.ingest import Payload, read_payloads
+from services.core.settings import KafkaSettings
+from services.loadtest import report as reports
+from services.loadtest import runner
+from services.loadtest.generator import CorpusDoc, VariantGenerator, build_corpus, parse_lang_mix
+
+DEFAULT_CORPUS = Path("seeds")
+RESULTS = Path("bench/results")
+
+
+def _rate(text: str) -> float:
+    value = float(text.removesuffix("/s"))
+    if value <= 0:
+        raise argparse.ArgumentTypeError("rate must be > 0")
+    return value
+
+
+def _ratio(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError("must be within [0, 1]")
+    return value
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the ``loadtest`` subcommand to the ``wirestream`` parser."""
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "loadtest", help="drive the running pipeline at a rate; report throughput, latency, lag"
+    )
+    p.add_argument("--rate", type=_rate, default=10.0, help="articles per second (N or N/s)")
+    p.add_argument("--duration", type=float, default=60.0, help="seconds to produce")
+    p.add_argument("--dup-ratio", type=_ratio, default=0.0, help="share of exact and near duplicates")
+    p.add_argument("--exact-share", type=_ratio, default=0.5, help="share of the duplicates that are exact")
+    p.add_argument("--lang-mix", default=None, help="source language weights, e.g. en=0.7,de=0.3")
+    p.add_argument("--corpus", nargs="+", type=Path, default=[DEFAULT_CORPUS], help="corpus files/dirs")
+    p.add_argument("--seed", type=int, default=0, help="variant generator seed")
+    p.add_argument("--report", type=Path, default=None, help="JSON report path (chart next to it)")
+    p.add_argument("--drain-timeout", type=float, default=None, help="seconds to wait for the outputs")
+    p.add_argument("--find-max", action="store_true", help="step the rate up until lag grows")
+    p.add_argument("--start-rate", type=_rate, default=5.0, help="--find-max: first rate")
+    p.add_argument("--step", type=_rate, default=5.0, help="--find-max: rate increment")
+    p.add_argument("--max-rate", type=_rate, default=200.0, help="--find-max: last rate tried")
+    p.add_argument("--step-duration", type=float, default=30.0, help="--find-max: seconds per step")
+    p.add_argument("--start-workers", action="store_true", help="start the three stage workers too")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def load_corpus(paths: list[Path]) -> list[CorpusDoc]:
+    """Read the plain-text UTF-8 payloads under ``paths`` into corpus docs (HTML and bad records skipped)."""
+    items: list[tuple[str, str]] = []
+    for item in read_payloads(paths):
+        if isinstance(item, Payload) and item.content_type == "text/plain":
+            try:
+                items.append((item.uri, item.data.decode("utf-8")))
+            except UnicodeDecodeError:
+                continue
+    return build_corpus(items)
+
+
+@contextmanager
+def workers_started(kafka: KafkaSettings, enabled: bool) -> Iterator[None]:
+    """Start the cleaner, tagger and deduper workers (when enabled) and stop them afterwards."""
+    if not enabled:
+        yield
+        return
+    from services.supervise import DEFAULT_PORTS, STAGES, start_worker, stop_workers, wait_ready
+
+    env = {
+        "WIRESTREAM_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
+        "WIRESTREAM_KAFKA_TOPIC_PREFIX": kafka.topic_prefix,
+    }
+    log_dir = Path(".cache/loadtest")
+    workers = [start_worker(s, DEFAULT_PORTS[s], env, log_dir) for s in STAGES]
+    try:
+        wait_ready(workers)
+        yield
+    finally:
+        stop_workers(workers)
+
+
+def _one(kafka: KafkaSettings, gen: VariantGenerator, rate: float, duration: float, args: Any) -> Any:
+    drain = args.drain_timeout if args.drain_timeout is not None else max(30.0, duration)
+    config = runner.RunConfig(
+        rate=rate, duration_s=duration, drain_timeout_s=drain, progress=not args.quiet, label=f"{rate:g}/s"
+    )
+    result = runner.run(kafka, gen, config)
+    summary = reports.summarize(result)
+    summary["generator"] = {
+        "seed": args.seed,
+        "dup_ratio": args.dup_ratio,
+        "exact_share": args.exact_share,
+        "lang_mix": args.lang_mix,
+        "corpus": [str(p) for p in args.corpus],
+    }
+    print(reports.describe(summary), flush=True)
+    return summary
+
+
+def find_max(kafka: KafkaSettings, gen: VariantGenerator, args: Any) -> dict[str, Any]:
+    """Step the rate up from --start-rate by --step until lag grows (or articles are lost)."""
+    steps: list[dict[str, Any]] = []
+    best: dict[str, Any] | None = None
+    rate = args.start_rate
+    while rate <= args.max_rate + 1e-9:
+        summary = _one(kafka, gen, rate, args.step_duration, args)
+        steps.append(summary)
+        if not summary["sustained"]:
+            break
+        best = summary
+        rate += args.step
+    return {
+        "mode": "find-max",
+        "max_sustained_rate": best["config"]["rate"] if best else None,
+        "step_duration_s": args.step_duration,
+        "steps": [{k: v for k, v in s.items() if k != "series"} for s in steps],
+        "best": best,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run a load test (or --find-max) against the pipeline; write the JSON report and PNG chart."""
+    kafka = KafkaSettings()
+    corpus = load_corpus(args.corpus)
+    mix = parse_lang_mix(args.lang_mix) if args.lang_mix else None
+    gen = VariantGenerator(
+        corpus, seed=args.seed, dup_ratio=args.dup_ratio, exact_share=args.exact_share, lang_mix=mix
+    )
+    path = args.report or RESULTS / f"loadtest-{datetime.now():%Y%m%d-%H%M%S}.json"
+    started = time.monotonic()
+    with workers_started(kafka, args.start_workers):
+        if args.find_max:
+            outcome = find_max(kafka, gen, args)
+            chart_source = outcome["best"]
+            print(f"highest sustained rate: {outcome['max_sustained_rate']}/s")
+        else:
+            outcome = _one(kafka, gen, args.rate, args.duration, args)
+            chart_source = outcome
+    outcome["wall_seconds"] = round(time.monotonic() - started, 1)
+    reports.write_json(outcome, path)
+    print(f"report: {path}")
+    if chart_source:
+        print(f"chart:  {reports.write_chart(chart_source, path.with_suffix('.png'))}")
+    if args.find_max:
+        return 0 if outcome["max_sustained_rate"] is not None else 1
+    return 0 if outcome["nothing_lost"] else 1

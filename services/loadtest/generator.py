@@ -1,0 +1,248 @@
+"""Deterministic, seeded article variants from a small corpus (pure: no I/O, no clock).
+
+A *unique* variant recombines paragraphs of several corpus articles of one language (a lead from
+one, body paragraphs from others, sentences dropped and reordered), then swaps person names and
+numbers. Its text is guaranteed distinct from every earlier unique variant of the same generator.
+An *exact* duplicate repeats an earlier variant's text under a new source; a *near* duplicate
+repeats it with one word and one number changed. ``dup_ratio`` is the share of duplicates
+(``exact_share`` of them exact); ``lang_mix`` weights the language of the source articles.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["unique", "exact", "near"]
+
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_NUMBER = re.compile(r"\d+")
+_PARAGRAPHS = re.compile(r"\n\s*\n")
+_SENTENCES = re.compile(r"(?<=[.!?…”“])\s+(?=[A-ZÄÖÜ„“\"'])")
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+STOPWORDS: dict[str, frozenset[str]] = {
+    "en": frozenset(_words("the and of to in is that for with was on said has by from as it at")),
+    "de": frozenset(_words("der die und das nicht ist mit den sich auf dem des ein eine zu im von")),
+}
+# Person names that are swapped for others from the pool (consistently within one variant).
+SWAPPABLE = frozenset(
+    _words(
+        "Putin Xi Jinping Lavrov Lawrow Sergei Sergej Wang Yi Vladimir Wladimir Zelensky Selenskyj "
+        "Biden Scholz Macron Sun Weidong Mao Ning Javier Tarazona"
+    )
+)
+NAME_POOL = _words(
+    "Adebayo Okafor Lindqvist Moreau Takahashi Novak Petrović Haddad Kowalski Svensson Ferreira "
+    "Nakamura Oyelaran Brandt Castellanos Delacroix Eriksen Fontaine Gallagher Horvath Ibáñez "
+    "Janssen Kuznetsova Lehmann Mbeki Nguyen Olsen Papadopoulos Quintero Rasmussen Schäfer "
+    "Tanaka Uribe Vasquez Weber Yilmaz Zimmermann"
+)
+NEAR_SWAPS = {"said": "stated", "says": "states", "sagte": "erklärte", "the": "this", "die": "diese"}
+
+
+@dataclass(frozen=True)
+class CorpusDoc:
+    """One source article of the corpus: where it came from, its text, its language."""
+
+    uri: str
+    text: str
+    lang: str
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One generated payload: its index, source name, text, kind and what it duplicates."""
+
+    index: int
+    uri: str
+    text: str
+    kind: Kind
+    lang: str
+    of: int | None = None
+
+
+def guess_language(text: str) -> str:
+    """Return 'en' or 'de' by stopword counts, or 'other' when neither language's stopwords occur."""
+    words = [w.casefold() for w in _WORD.findall(text)]
+    scores = {lang: sum(1 for w in words if w in stop) for lang, stop in STOPWORDS.items()}
+    best = max(scores, key=lambda lang: scores[lang])
+    return best if scores[best] > 0 else "other"
+
+
+def build_corpus(items: Iterable[tuple[str, str]]) -> list[CorpusDoc]:
+    """Return the corpus docs of (uri, text) pairs with non-blank text, each with its language."""
+    return [CorpusDoc(uri, text, guess_language(text)) for uri, text in items if text.strip()]
+
+
+def parse_lang_mix(spec: str) -> dict[str, float]:
+    """Parse 'en=0.7,de=0.3' (or 'en:70,de:30') into normalised weights; raise ValueError when bad."""
+    weights: dict[str, float] = {}
+    for part in spec.split(","):
+        if not part.strip():
+            continue
+        lang, sep, value = part.replace(":", "=").partition("=")
+        if not sep or not lang.strip():
+            raise ValueError(f"bad --lang-mix entry {part!r}: expected LANG=WEIGHT")
+        weight = float(value)
+        if weight < 0:
+            raise ValueError(f"bad --lang-mix weight {weight}: must be >= 0")
+        weights[lang.strip().lower()] = weight
+    total = sum(weights.values())
+    if total <= 0:
+        raise ValueError("--lang-mix needs at least one positive weight")
+    return {lang: w / total for lang, w in weights.items()}
+
+
+def paragraphs(text: str) -> list[str]:
+    """Split a text into paragraphs: blank-line separated, or line separated when it has no blank line."""
+    parts = [p.strip() for p in _PARAGRAPHS.split(text.strip()) if p.strip()]
+    if len(parts) <= 1:
+        parts = [line.strip() for line in text.splitlines() if line.strip()]
+    return parts
+
+
+def _fingerprint(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+class VariantGenerator:
+    """Yields variants of a corpus, deterministically for a given seed and settings."""
+
+    def __init__(
+        self,
+        corpus: Iterable[CorpusDoc],
+        *,
+        seed: int = 0,
+        dup_ratio: float = 0.0,
+        exact_share: float = 0.5,
+        lang_mix: Mapping[str, float] | None = None,
+        history: int = 256,
+        prefix: str = "loadtest",
+    ) -> None:
+        docs = list(corpus)
+        if not docs:
+            raise ValueError("the corpus is empty")
+        if not 0.0 <= dup_ratio <= 1.0 or not 0.0 <= exact_share <= 1.0:
+            raise ValueError("dup_ratio and exact_share must be within [0, 1]")
+        self.by_lang: dict[str, list[CorpusDoc]] = {}
+        for doc in docs:
+            self.by_lang.setdefault(doc.lang, []).append(doc)
+        self.mix = dict(lang_mix) if lang_mix else None
+        if self.mix:
+            missing = [lang for lang, w in self.mix.items() if w > 0 and lang not in self.by_lang]
+            if missing:
+                raise ValueError(f"--lang-mix asks for {missing}, the corpus has {sorted(self.by_lang)}")
+        self.docs = docs
+        self.rng = random.Random(seed)
+        self.seed = seed
+        self.dup_ratio = dup_ratio
+        self.exact_share = exact_share
+        self.prefix = prefix
+        self.recent: deque[Variant] = deque(maxlen=max(1, history))
+        self.seen: set[str] = set()
+        self.index = 0
+
+    def __iter__(self) -> Iterator[Variant]:
+        """Yield variants forever."""
+        while True:
+            yield self.next()
+
+    def take(self, count: int) -> list[Variant]:
+        """Return the next ``count`` variants."""
+        return [self.next() for _ in range(count)]
+
+    def next(self) -> Variant:
+        """Return the next variant: a duplicate with probability ``dup_ratio``, else a unique one."""
+        index = self.index
+        self.index += 1
+        uri = f"{self.prefix}/s{self.seed}-{index:07d}.txt"
+        if self.recent and self.rng.random() < self.dup_ratio:
+            original = self.rng.choice(list(self.recent))
+            if self.rng.random() < self.exact_share:
+                return Variant(index, uri, original.text, "exact", original.lang, original.index)
+            text = self._near(original.text)
+            return Variant(index, uri, text, "near", original.lang, original.index)
+        variant = self._unique(index, uri)
+        self.recent.append(variant)
+        return variant
+
+    def _language(self) -> str:
+        if not self.mix:
+            return self.rng.choice(self.docs).lang
+        langs = sorted(self.mix)
+        return self.rng.choices(langs, weights=[self.mix[lang] for lang in langs])[0]
+
+    def _unique(self, index: int, uri: str) -> Variant:
+        lang = self._language()
+        pool = self.by_lang[lang]
+        for attempt in range(20):
+            text = self._recombine(pool, extra=attempt)
+            key = _fingerprint(text)
+            if key not in self.seen:
+                self.seen.add(key)
+                return Variant(index, uri, text, "unique", lang)
+        text = f"{text}\n\n{self.rng.choice(NAME_POOL)} ({index})"  # a pathological tiny corpus
+        self.seen.add(_fingerprint(text))
+        return Variant(index, uri, text, "unique", lang)
+
+    def _recombine(self, pool: list[CorpusDoc], extra: int) -> str:
+        rng = self.rng
+        base = rng.choice(pool)
+        base_paras = paragraphs(base.text)
+        others = [p for doc in pool for p in paragraphs(doc.text)]
+        lead = base_paras[0]
+        count = min(len(others), rng.randint(3, 7) + extra)
+        body = rng.sample(base_paras[1:], k=min(len(base_paras) - 1, count // 2))
+        body += rng.sample(others, k=count - len(body))
+        rng.shuffle(body)
+        body = [self._drop_sentences(p) for p in body]
+        return self._swap("\n\n".join([lead, *body]))
+
+    def _drop_sentences(self, paragraph: str) -> str:
+        sentences = _SENTENCES.split(paragraph)
+        if len(sentences) < 3:
+            return paragraph
+        keep = sorted(self.rng.sample(range(len(sentences)), k=self.rng.randint(2, len(sentences))))
+        return " ".join(sentences[i] for i in keep)
+
+    def _swap(self, text: str) -> str:
+        rng = self.rng
+        mapping: dict[str, str] = {}
+
+        def name(match: re.Match[str]) -> str:
+            word = match.group(0)
+            if word not in SWAPPABLE or rng.random() < 0.3:
+                return word
+            return mapping.setdefault(word, rng.choice(NAME_POOL))
+
+        def number(match: re.Match[str]) -> str:
+            digits = len(match.group(0))
+            low = 10 ** (digits - 1) if digits > 1 else 0
+            return str(rng.randint(low, 10**digits - 1))
+
+        return _NUMBER.sub(number, _WORD.sub(name, text))
+
+    def _near(self, text: str) -> str:
+        """Change one swappable word (or append one) and one number: a near duplicate."""
+        rng = self.rng
+        words = [m for m in _WORD.finditer(text) if m.group(0) in NEAR_SWAPS]
+        if words:
+            m = rng.choice(words)
+            text = text[: m.start()] + NEAR_SWAPS[m.group(0)] + text[m.end() :]
+        else:
+            text = text.rstrip() + " " + rng.choice(NAME_POOL) + "."
+        numbers = list(_NUMBER.finditer(text))
+        if numbers:
+            m = rng.choice(numbers)
+            text = text[: m.start()] + str(int(m.group(0)) + 1) + text[m.end() :]
+        return text
