@@ -82,12 +82,10 @@ def test_lang_mix(corpus: list[CorpusDoc]) -> None:
     variants = VariantGenerator(corpus, seed=4, lang_mix=mix).take(2000)
     share_de = sum(1 for v in variants if v.lang == "de") / len(variants)
     assert share_de == pytest.approx(0.75, abs=0.05)
-    german = {p for d in corpus if d.lang == "de" for p in paragraphs(d.text)}
     for v in variants[:50]:
         assert (v.lang == "de") == (guess_language(v.text) == "de")
     only_en = VariantGenerator(corpus, seed=4, lang_mix=parse_lang_mix("en:1")).take(200)
     assert {v.lang for v in only_en} == {"en"}
-    assert german  # the corpus has German paragraphs to choose from
 
 
 def test_parse_lang_mix_errors(corpus: list[CorpusDoc]) -> None:
