@@ -187,7 +187,7 @@ def main() -> None:
     )
     results: dict[str, Any] = {
         "dataset": Path(args.data).name,
-        "pairs": int(len(y)),
+        "pairs": len(y),
         "positives": int(y.sum()),
         "entity_source": ent_source,
         **timing,

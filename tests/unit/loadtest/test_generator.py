@@ -91,9 +91,9 @@ def test_lang_mix(corpus: list[CorpusDoc]) -> None:
 def test_parse_lang_mix_errors(corpus: list[CorpusDoc]) -> None:
     assert parse_lang_mix("en:70, de:30") == pytest.approx({"en": 0.7, "de": 0.3})
     for bad in ("en", "en=-1", "en=0", "=1"):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="lang-mix"):
             parse_lang_mix(bad)
     with pytest.raises(ValueError, match="corpus has"):
         VariantGenerator(corpus, lang_mix={"fr": 1.0})
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="empty"):
         VariantGenerator([], seed=1)

@@ -17,9 +17,9 @@ def test_percentile_linear_interpolation() -> None:
     assert measure.percentile(values, 100) == 100.0
     assert measure.percentile([3.0], 95) == 3.0
     assert measure.percentile([4.0, 1.0, 3.0, 2.0], 50) == pytest.approx(2.5)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="empty"):
         measure.percentile([], 50)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="q must"):
         measure.percentile([1.0], 101)
 
 
