@@ -29,6 +29,7 @@ sys.path.insert(0, str(REPO))
 
 from services.core.models import CleanArticle, Entity, Language, Source, TaggedArticle, Timestamps  # noqa: E402
 from services.deduper.logic import Deduper, DeduperConfig  # noqa: E402
+from services.deduper.signature import hyperplane_bands  # noqa: E402
 from services.deduper.story import StoryRule, entity_overlap, top_entities  # noqa: E402
 from services.tagger.embedding import Embedder  # noqa: E402
 
@@ -182,9 +183,7 @@ def main() -> None:
     }
     use_cos = np.array([np.dot(vec["use"][r["text1"]], vec["use"][r["text2"]]) for r in rows])
     zero = {"ent": np.zeros(len(y)), "xling": np.zeros(len(y))}
-    full_grid = list(
-        itertools.product([0.0, 0.02, 0.04, 0.06, 0.08, 0.1], [0.0, 0.01, 0.02, 0.03, 0.04, 0.06])
-    )
+    full_grid = list(itertools.product([0.0, 0.02, 0.04], [0.0, 0.015, 0.03]))
     results: dict[str, Any] = {
         "dataset": Path(args.data).name,
         "pairs": len(y),
@@ -204,6 +203,7 @@ def main() -> None:
         zip(("entity_weight", "xling_bonus", "threshold"), best_params(feats, y, full_grid), strict=True)
     )
     results["shipped_rule"] = asdict(StoryRule())
+    results["emb_lsh_shared_band_rate"] = lsh_rates(rows, vec["e5"], y)
     results["shipped_rule_end_to_end"] = end_to_end(rows, vec["e5"], ents, y, pair)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
@@ -218,6 +218,18 @@ def main() -> None:
         )
     )
     print("end-to-end (shipped defaults, in-sample):", results["shipped_rule_end_to_end"]["overall"])
+
+
+def lsh_rates(rows: list[dict[str, Any]], vec: dict[str, list[float]], y: np.ndarray) -> dict[str, float]:
+    """Share of positive / negative pairs whose embeddings share at least one LSH band (default config)."""
+    c = DeduperConfig()
+
+    def bands(text: str) -> set[tuple[int, str]]:
+        v = np.asarray(vec[text], dtype=np.float32)
+        return set(enumerate(hyperplane_bands(v, c.emb_bands, c.emb_bits)))
+
+    hit = np.array([bool(bands(r["text1"]) & bands(r["text2"])) for r in rows])
+    return {"positives": round(float(hit[y].mean()), 4), "negatives": round(float(hit[~y].mean()), 4)}
 
 
 def end_to_end(

@@ -98,7 +98,7 @@ def quality(tagger: Tagger, snippets: list[dict[str, Any]]) -> dict[str, Any]:
 def lingua_comparison(snippets: list[dict[str, Any]]) -> dict[str, Any]:
     """Accuracy and speed of lingua-language-detector on the same snippets, if it is installed."""
     try:
-        from lingua import Language, LanguageDetectorBuilder
+        from lingua import Language, LanguageDetectorBuilder  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         return {"available": False}
     start = time.perf_counter()

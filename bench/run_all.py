@@ -1,6 +1,6 @@
 """The pipeline benchmark (``make bench``): broker limit, framework limit, real pipeline, offline path.
 
-Usage: python -m bench.run_all [--articles N] [--seed S] [--dup-ratio R] [--soak] [--out PATH]
+Usage: python -m bench.run_all [--articles N] [--repeat K] [--soak] [--seed S] [--out PATH]
 
 One run, one machine, the same article texts, the same topic names and partition counts. Writes
 bench/results/pipeline.json (figures, ratios, verdicts), bench/results/pipeline-profile.txt
@@ -14,6 +14,7 @@ import argparse
 import itertools
 import os
 import platform
+import signal
 import sys
 import time
 from datetime import UTC, datetime
@@ -39,6 +40,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--profile-articles", type=int, default=300, help="articles under cProfile")
     p.add_argument("--latency-seconds", type=float, default=60.0, help="latency run at half max")
     p.add_argument("--soak", action="store_true", help="latency run of 5 minutes (overrides the above)")
+    p.add_argument("--repeat", type=int, default=1, help="runs per throughput scenario; the best is kept")
     p.add_argument("--skip-scaling", action="store_true", help="no run with two workers per stage")
     p.add_argument("--out", type=Path, default=RESULTS / "pipeline.json")
     return p.parse_args(argv)
@@ -65,6 +67,7 @@ def _broker() -> tuple[KafkaSettings, Any]:
 def main(argv: list[str] | None = None) -> int:
     """Run every scenario and write the report; return 0 when every article came out everywhere."""
     args = _args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally blocks: stop workers
     os.chdir(ROOT)
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
     log_dir = ROOT / ".cache" / "bench"
@@ -83,8 +86,11 @@ def main(argv: list[str] | None = None) -> int:
         "mean_text_chars": round(sum(len(v.text) for v in variants) / len(variants)),
     }
     t = _step(f"offline: wirestream process's pipeline over {args.articles} articles")
-    out["offline"] = offline_bench.offline(variants)
-    print(f"   {out['offline']['articles_per_s']} articles/s ({time.monotonic() - t:.0f}s)")
+    offline_runs = [offline_bench.offline(variants) for _ in range(args.repeat)]
+    out["offline"] = max(offline_runs, key=lambda r: float(r["articles_per_s"]))
+    out["offline"]["runs_articles_per_s"] = [r["articles_per_s"] for r in offline_runs]
+    out["offline"]["loadavg_1m"] = round(os.getloadavg()[0], 2)
+    print(f"   {out['offline']['runs_articles_per_s']} articles/s ({time.monotonic() - t:.0f}s)")
     _step(f"profile: cProfile of the offline path over {args.profile_articles} articles")
     out["profile"] = offline_bench.profile(
         variants[: args.profile_articles], RESULTS / "pipeline-profile.txt"
@@ -127,13 +133,26 @@ def _streaming(
         runs.append(("pipeline_x2", "real", 2))
     for key, kind, per_stage in runs:
         t = _step(f"{key}: {kind} workers, {per_stage} per stage, {len(variants)} articles, unpaced")
-        scenario = bench_pipeline.scenario(kafka, key.replace("_", "-"), stamp)
-        try:
-            result = bench_pipeline.streaming(
-                scenario, variants, kind=kind, per_stage=per_stage, log_dir=log_dir, count=len(variants)
-            )
-        finally:
-            bench_pipeline.teardown(scenario)
+        attempts: list[dict[str, Any]] = []
+        for attempt in range(args.repeat):
+            scenario = bench_pipeline.scenario(kafka, f"{key.replace('_', '-')}-{attempt + 1}", stamp)
+            try:
+                attempts.append(
+                    bench_pipeline.streaming(
+                        scenario,
+                        variants,
+                        kind=kind,
+                        per_stage=per_stage,
+                        log_dir=log_dir,
+                        count=len(variants),
+                    )
+                )
+            finally:
+                bench_pipeline.teardown(scenario)
+            attempts[-1]["loadavg_1m"] = round(os.getloadavg()[0], 2)
+        result = max(attempts, key=lambda r: float(r["articles_per_s"]))
+        result["runs_articles_per_s"] = [r["articles_per_s"] for r in attempts]
+        result["nothing_lost"] = all(r["nothing_lost"] for r in attempts)
         summary = result.pop("summary")
         report.write_json(summary, RESULTS / "runs" / f"{key}.json")
         report.write_chart(summary, RESULTS / "runs" / f"{key}.png")

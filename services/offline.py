@@ -26,6 +26,7 @@ from services.core.stage import Emit, Stage, dead_letter
 from services.deduper.logic import Deduper, DeduperConfig
 from services.deduper.stage import build_stage as build_deduper
 from services.tagger.logic import Tagger
+from services.tagger.stage import article_embedder
 from services.tagger.stage import build_stage as build_tagger
 
 
@@ -47,13 +48,16 @@ class OfflinePipeline:
         cleaner_config: CleanerConfig | None = None,
         tagger: Tagger | None = None,
         deduper_config: DeduperConfig | None = None,
+        embedding_backend: str = "e5",
     ) -> None:
         self.boilerplate_store: dict[str, Any] = {}
         self.dedupe_store: dict[str, Any] = {}
         self.cleaner: Stage[RawArticle] = build_cleaner(
             cleaner_config or CleanerConfig(), self.boilerplate_store
         )
-        self.tagger: Stage[CleanArticle] = build_tagger(tagger or Tagger())
+        self.tagger: Stage[CleanArticle] = build_tagger(
+            tagger or Tagger(), article_embedder(embedding_backend)
+        )
         deduper = Deduper(self.dedupe_store, deduper_config or DeduperConfig())
         self.deduper: Stage[TaggedArticle] = build_deduper(deduper, forward_exact=True)
 

@@ -38,6 +38,10 @@ class Expirer:
         ids.append(article_id)
         return {queue: ids, counter: int(values.get(counter) or 0) + 1}
 
+    def total_evictions(self) -> int:
+        """Evictions recorded in the state (all instances that shared it)."""
+        return int(self.store.get(f"{self.meta}:evictions") or 0)
+
     def docs(self) -> int:
         """Number of article records in the state."""
         return int(self.store.get(f"{self.meta}:docs") or 0)
@@ -72,7 +76,7 @@ class Expirer:
         if doc.get("m"):
             index += k.mh_keys(sg.band_hashes(sg.unpack_u32(doc["m"]), self.mh_bands))
         index += doc.get("h", [])
-        day = int(doc["t"]) // k.DAY
+        day = int(doc.get("p", doc["t"])) // k.DAY
         index += [k.ent_key(e, day) for e in doc.get("n", [])[: self.entity_keys]]
         for key in index:
             refs = k.drop_ref(self.store.get(key), article_id)
@@ -82,5 +86,7 @@ class Expirer:
                 self.store.pop(key, None)
         counter = f"{self.meta}:docs"
         self.store[counter] = max(0, int(self.store.get(counter) or 0) - 1)
+        total = f"{self.meta}:evictions"
+        self.store[total] = int(self.store.get(total) or 0) + 1
         self.evictions += 1
         return 1

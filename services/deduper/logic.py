@@ -11,18 +11,20 @@ import math
 from collections import Counter
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 
-from services.core.models import Duplicate, DuplicateStatus, EnrichedArticle, TaggedArticle
+from services.core.models import EnrichedArticle, TaggedArticle
 from services.deduper import keys as k
 from services.deduper import signature as sg
 from services.deduper.expiry import Expirer
 from services.deduper.story import StoryRule, score_story, top_entities
+from services.deduper.verdict import Verdict, enrich, event_time, story_time
 
 fingerprint = sg.fingerprint
+__all__ = ["Deduper", "DeduperConfig", "Signature", "Verdict", "fingerprint"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class Signature:
     article_id: str
     fingerprint: str
     event_time: int
+    story_time: int
     minhash: sg.U32 | None
     mh_keys: tuple[str, ...]
     embedding: sg.F32 | None
@@ -61,31 +64,6 @@ class Signature:
     entities: tuple[str, ...]
     ent_keys: tuple[str, ...]
     language: str | None
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """The decision for one article."""
-
-    status: DuplicateStatus
-    of: str | None
-    similarity: float | None
-    story_id: str
-    redelivered: bool = False
-
-
-def event_time(article: TaggedArticle, max_future_days: float) -> datetime:
-    """Published time when plausible (not later than ingestion + max_future_days), else ingestion time."""
-    ingested = _utc(article.timestamps.ingested)
-    if article.published is not None:
-        published = _utc(article.published)
-        if published <= ingested + timedelta(days=max_future_days):
-            return published
-    return ingested
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 class Deduper:
@@ -109,7 +87,8 @@ class Deduper:
     def signature(self, article: TaggedArticle) -> Signature:
         """Compute fingerprint, MinHash, embedding LSH codes and entity keys of an article."""
         c = self.config
-        when = int(event_time(article, c.max_future_days).timestamp())
+        when = int(event_time(article).timestamp())
+        when_story = int(story_time(article, c.max_future_days).timestamp())
         tokens = sg.words(article.text)
         mh = sg.minhash(tokens, c.shingle_size, c.num_perm) if len(tokens) >= c.min_near_words else None
         mh_keys = tuple(k.mh_keys(sg.band_hashes(mh, c.mh_bands))) if mh is not None else ()
@@ -123,7 +102,7 @@ class Deduper:
             emb = emb / float(np.linalg.norm(emb))
             emb_keys = tuple(k.emb_keys(emb.size, sg.hyperplane_bands(emb, c.emb_bands, c.emb_bits)))
         ents = tuple(top_entities(article.entities, c.entity_limit))
-        day = when // k.DAY
+        day = when_story // k.DAY
         span = math.ceil(c.story.max_gap_days)
         ent_keys = tuple(
             k.ent_key(e, d) for e in ents[: c.entity_keys] for d in range(day - span, day + span + 1)
@@ -133,6 +112,7 @@ class Deduper:
             article.article_id,
             sg.fingerprint(article.text),
             when,
+            when_story,
             mh,
             mh_keys,
             emb,
@@ -225,7 +205,7 @@ class Deduper:
                 entities_b=doc.get("n", []),
                 lang_a=sig.language,
                 lang_b=doc.get("l"),
-                gap_days=(sig.event_time - doc["t"]) / k.DAY,
+                gap_days=(sig.story_time - doc.get("p", doc["t"])) / k.DAY,
             )
             if ev.same and (best is None or ev.score > best[0]):
                 best = (ev.score, doc["s"], ev.cosine)
@@ -256,16 +236,18 @@ class Deduper:
             doc["m"] = sg.pack_u32(sig.minhash) if sig.minhash is not None else ""
             doc["n"] = list(sig.entities)
             doc["l"] = sig.language
+            doc["p"] = sig.story_time
             if sig.embedding is not None:
                 doc["e"] = sg.pack_vector(sig.embedding)
                 doc["h"] = list(sig.emb_keys)
-            if values.get(k.fp_key(sig.fingerprint)) is None:
+            first = values.get(k.fp_key(sig.fingerprint))
+            if first is None or first["t"] < cutoff:
                 out[k.fp_key(sig.fingerprint)] = {
                     "id": sig.article_id,
                     "s": verdict.story_id,
                     "t": sig.event_time,
                 }
-            day = sig.event_time // k.DAY
+            day = sig.story_time // k.DAY
             own_ent = [k.ent_key(e, day) for e in sig.entities[: c.entity_keys]]
             for key in (*sig.mh_keys, *sig.emb_keys, *own_ent):
                 out[key] = k.add_ref(values.get(key), sig.article_id, sig.event_time, cutoff, c.max_refs)
@@ -299,8 +281,13 @@ class Deduper:
         return enrich(article, verdict, sig.fingerprint, now)
 
     def stats(self) -> dict[str, int]:
-        """Countable state: stored articles, evictions so far (this instance) and store keys."""
-        return {"docs": self.expirer.docs(), "evictions": self.expirer.evictions, "keys": len(self.store)}
+        """Countable state: stored articles, evictions (this instance / recorded in the state), keys."""
+        return {
+            "docs": self.expirer.docs(),
+            "evictions": self.expirer.evictions,
+            "evictions_total": self.expirer.total_evictions(),
+            "keys": len(self.store),
+        }
 
     def _cutoff(self, sig: Signature, values: Mapping[str, Any]) -> float:
         """Oldest event time still inside the window (the clock is the newest event time seen)."""
@@ -309,17 +296,3 @@ class Deduper:
 
     def _meta(self, name: str) -> str:
         return f"{self.config.meta_prefix}:{name}"
-
-
-def enrich(article: TaggedArticle, verdict: Verdict, fp: str, now: datetime) -> EnrichedArticle:
-    """The tagged article with the dedupe verdict, story id, fingerprint and the deduped timestamp."""
-    data = article.model_dump(exclude={"timestamps"})
-    return EnrichedArticle.model_validate(
-        {
-            **data,
-            "timestamps": article.timestamps.model_copy(update={"deduped": now}),
-            "duplicate": Duplicate(status=verdict.status, of=verdict.of, similarity=verdict.similarity),
-            "story_id": verdict.story_id,
-            "fingerprint": fp,
-        }
-    )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import signal
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,8 +14,6 @@ from typing import Any
 
 from services.core.ingest import Payload, read_payloads
 from services.core.settings import KafkaSettings
-from services.loadtest import report as reports
-from services.loadtest import runner
 from services.loadtest.generator import CorpusDoc, VariantGenerator, build_corpus, parse_lang_mix
 
 DEFAULT_CORPUS = Path("seeds")
@@ -76,14 +76,24 @@ def workers_started(kafka: KafkaSettings, enabled: bool) -> Iterator[None]:
     if not enabled:
         yield
         return
-    from services.supervise import DEFAULT_PORTS, STAGES, start_worker, stop_workers, wait_ready
+    import socket
 
+    from services.core.kafka import ensure_topics
+    from services.supervise import STAGES, start_worker, stop_workers, wait_ready
+
+    ensure_topics(kafka)  # the workers only get partitions of topics that exist
     env = {
         "WIRESTREAM_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
         "WIRESTREAM_KAFKA_TOPIC_PREFIX": kafka.topic_prefix,
+        **{f"WIRESTREAM_{s.upper()}_METRICS_HOST": "127.0.0.1" for s in STAGES},
     }
     log_dir = Path(".cache/loadtest")
-    workers = [start_worker(s, DEFAULT_PORTS[s], env, log_dir) for s in STAGES]
+    workers = []
+    for stage in STAGES:
+        with socket.socket() as sock:  # a free port: the default ones may serve a running pipeline
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        workers.append(start_worker(stage, port, env, log_dir))
     try:
         wait_ready(workers)
         yield
@@ -92,6 +102,9 @@ def workers_started(kafka: KafkaSettings, enabled: bool) -> Iterator[None]:
 
 
 def _one(kafka: KafkaSettings, gen: VariantGenerator, rate: float, duration: float, args: Any) -> Any:
+    from services.loadtest import report as reports
+    from services.loadtest import runner
+
     drain = args.drain_timeout if args.drain_timeout is not None else max(30.0, duration)
     config = runner.RunConfig(
         rate=rate, duration_s=duration, drain_timeout_s=drain, progress=not args.quiet, label=f"{rate:g}/s"
@@ -132,6 +145,9 @@ def find_max(kafka: KafkaSettings, gen: VariantGenerator, args: Any) -> dict[str
 
 def run(args: argparse.Namespace) -> int:
     """Run a load test (or --find-max) against the pipeline; write the JSON report and PNG chart."""
+    from services.loadtest import report as reports
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop started workers on SIGTERM too
     kafka = KafkaSettings()
     corpus = load_corpus(args.corpus)
     mix = parse_lang_mix(args.lang_mix) if args.lang_mix else None

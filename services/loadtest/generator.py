@@ -1,8 +1,10 @@
 """Deterministic, seeded article variants from a small corpus (pure: no I/O, no clock).
 
-A *unique* variant recombines paragraphs of several corpus articles of one language (a lead from
-one, body paragraphs from others, sentences dropped and reordered), then swaps person names and
-numbers. Its text is guaranteed distinct from every earlier unique variant of the same generator.
+A *unique* variant recombines the corpus articles of one language: the lead sentence of one
+article, then 6-12 sentences drawn from all of them and regrouped into new paragraphs of one to
+three sentences; person names and numbers are then swapped. Its text is guaranteed distinct from
+every earlier unique variant of the same generator (the deduper may still call some of them near
+duplicates when a language has few source sentences: seeds/ holds one German article only).
 An *exact* duplicate repeats an earlier variant's text under a new source; a *near* duplicate
 repeats it with one word and one number changed. ``dup_ratio`` is the share of duplicates
 (``exact_share`` of them exact); ``lang_mix`` weights the language of the source articles.
@@ -111,6 +113,17 @@ def paragraphs(text: str) -> list[str]:
     return parts
 
 
+def sentences(text: str) -> list[str]:
+    """Split a text into sentences (paragraph by paragraph)."""
+    return [s.strip() for p in paragraphs(text) for s in _SENTENCES.split(p) if s.strip()]
+
+
+def _sentence_pool(docs: list[CorpusDoc], min_words: int = 5) -> list[str]:
+    """The distinct sentences of the docs with at least ``min_words`` words (short lines are chrome)."""
+    pool = dict.fromkeys(s for doc in docs for s in sentences(doc.text) if len(s.split()) >= min_words)
+    return list(pool) or [doc.text.strip() for doc in docs]
+
+
 def _fingerprint(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
@@ -143,6 +156,7 @@ class VariantGenerator:
             if missing:
                 raise ValueError(f"--lang-mix asks for {missing}, the corpus has {sorted(self.by_lang)}")
         self.docs = docs
+        self.sentences = {lang: _sentence_pool(group) for lang, group in self.by_lang.items()}
         self.rng = random.Random(seed)
         self.seed = seed
         self.dup_ratio = dup_ratio
@@ -184,9 +198,8 @@ class VariantGenerator:
 
     def _unique(self, index: int, uri: str) -> Variant:
         lang = self._language()
-        pool = self.by_lang[lang]
         for attempt in range(20):
-            text = self._recombine(pool, extra=attempt)
+            text = self._recombine(lang, extra=attempt)
             key = _fingerprint(text)
             if key not in self.seen:
                 self.seen.add(key)
@@ -195,25 +208,18 @@ class VariantGenerator:
         self.seen.add(_fingerprint(text))
         return Variant(index, uri, text, "unique", lang)
 
-    def _recombine(self, pool: list[CorpusDoc], extra: int) -> str:
+    def _recombine(self, lang: str, extra: int) -> str:
+        """A lead sentence of one article, then sentences of all the language's articles, regrouped."""
         rng = self.rng
-        base = rng.choice(pool)
-        base_paras = paragraphs(base.text)
-        others = [p for doc in pool for p in paragraphs(doc.text)]
-        lead = base_paras[0]
-        count = min(len(others), rng.randint(3, 7) + extra)
-        body = rng.sample(base_paras[1:], k=min(len(base_paras) - 1, count // 2))
-        body += rng.sample(others, k=count - len(body))
-        rng.shuffle(body)
-        body = [self._drop_sentences(p) for p in body]
+        lead = _SENTENCES.split(paragraphs(rng.choice(self.by_lang[lang]).text)[0])[0]
+        pool = self.sentences[lang]
+        chosen = rng.sample(pool, k=min(len(pool), rng.randint(6, 12) + extra))
+        body: list[str] = []
+        while chosen:
+            size = rng.randint(1, 3)
+            body.append(" ".join(chosen[:size]))
+            chosen = chosen[size:]
         return self._swap("\n\n".join([lead, *body]))
-
-    def _drop_sentences(self, paragraph: str) -> str:
-        sentences = _SENTENCES.split(paragraph)
-        if len(sentences) < 3:
-            return paragraph
-        keep = sorted(self.rng.sample(range(len(sentences)), k=self.rng.randint(2, len(sentences))))
-        return " ".join(sentences[i] for i in keep)
 
     def _swap(self, text: str) -> str:
         rng = self.rng

@@ -261,10 +261,10 @@ def _drain(accounting: Accounting, collector: OutputCollector, timeout_s: float,
     seen = 0
     expected = len(accounting.raw_ids)
     while True:
-        items = collector.items
-        for _, record in items[seen:]:
+        batch = collector.items[seen:]  # a snapshot: the collector keeps appending meanwhile
+        for _, record in batch:
             accounting.add(record)
-        seen = len(items)
+        seen += len(batch)
         missing = len(accounting.missing())
         bar.n = expected - missing
         bar.refresh()

@@ -11,14 +11,15 @@ from services.core.settings import CLEAN, DLQ, TAGGED
 from services.core.stage import Route
 from services.tagger.logic import Tagger
 from services.tagger.settings import TaggerSettings
-from services.tagger.stage import STAGE, build_stage
+from services.tagger.stage import STAGE, article_embedder, build_stage
 
 
 def create(settings: TaggerSettings) -> faust.App:
     """Create the tagger's faust app with its agent; models load once here."""
     app = create_app(STAGE, settings)
     kafka = settings.kafka
-    stage = build_stage(Tagger(), dlq_max_bytes=settings.dlq_payload_max_bytes)
+    embed = article_embedder(settings.embedding_backend, settings.embedding_threads)
+    stage = build_stage(Tagger(), embed, dlq_max_bytes=settings.dlq_payload_max_bytes)
     routes: dict[Route, Any] = {
         "out": raw_topic(app, kafka.topic(TAGGED)),
         "dlq": raw_topic(app, kafka.topic(DLQ)),

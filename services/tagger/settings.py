@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from services.core.settings import WorkerSettings
@@ -13,4 +16,9 @@ class TaggerSettings(WorkerSettings):
     model_config = SettingsConfigDict(env_prefix="WIRESTREAM_TAGGER_", extra="ignore")
 
     metrics_port: int = 9102
-    embeddings: bool = True
+    embedding_backend: Literal["e5", "use", "none"] = Field(
+        default="e5",
+        description="e5: multilingual-e5-small (best same-story quality); use: multilingual USE "
+        "(about 10x cheaper, weaker); none: no embedding (the deduper then finds exact and near only).",
+    )
+    embedding_threads: int = Field(default=1, ge=1, description="CPU threads of the embedding model.")

@@ -14,6 +14,20 @@ STAGE = "tagger"
 Embed = Callable[[TaggedArticle], list[float]]
 
 
+def article_embedder(backend: str, threads: int = 1) -> Embed | None:
+    """Return the embedding function of a backend (``e5``, ``use``), or None for ``none``."""
+    if backend == "none":
+        return None
+    from services.tagger.embedding import Embedder
+
+    embedder = Embedder("use" if backend == "use" else "e5", threads=threads)
+
+    def embed(article: TaggedArticle) -> list[float]:
+        return embedder.embed_article(article.title, article.lead, article.text)
+
+    return embed
+
+
 def build_stage(
     tagger: Tagger, embed: Embed | None = None, *, dlq_max_bytes: int = 64 * 1024
 ) -> Stage[CleanArticle]:

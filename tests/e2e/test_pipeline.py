@@ -41,6 +41,13 @@ def test_seeds_flow_end_to_end(
     glued = [e for e in enriched if e.source.uri.startswith("003_")]
     assert len(glued) == 2 and {e.source.parts for e in glued} == {2}
     assert all(e.title for e in glued), "the glued scrape's two headlines become titles"
+    by_file = {e.source.uri[:3]: e for e in enriched if e.source.parts == 1}
+    first, second = sorted([by_file["000"], by_file["001"]], key=lambda e: e.timestamps.deduped or 0)
+    assert second.duplicate.status == "same_story" and second.duplicate.of == first.article_id
+    assert first.story_id == second.story_id == first.article_id
+    others = [e for e in enriched if e.source.uri[:3] not in {"000", "001"}]
+    assert {e.duplicate.status for e in others} == {"unique"}
+    assert all(e.embedding and len(e.embedding) == 384 for e in enriched)
 
     metrics = {w.stage: w.metrics_url() for w in workers}
     wait_for_metric(metrics["cleaner"], "wirestream_messages_in_total{stage=cleaner}", 5)

@@ -125,6 +125,7 @@ def test_window_expiry_evicts_and_forgets(seed_texts: list[str], base_time: date
     later = base_time + timedelta(days=8)
     deduper.process(make_article("new", seed_texts[4], later), now=later)
     assert deduper.stats()["evictions"] == 1
+    assert deduper.stats()["evictions_total"] == 1
     assert deduper.stats()["docs"] == 1
     assert "doc:old" not in store
     assert not any("old" in json.dumps(v) for k, v in store.items() if not k.startswith("doc:"))
@@ -191,3 +192,26 @@ def test_same_story_needs_closeness_in_time(seeds: Seeds, base_time: datetime) -
 def test_fingerprint_normalises_case_space_and_quotes() -> None:
     assert fingerprint("China’s  embassy\n said “no”") == fingerprint('china\'s embassy said "no" ')
     assert fingerprint("a b") != fingerprint("a c")
+
+
+def test_old_published_dates_do_not_drop_replayed_articles(
+    seed_texts: list[str], base_time: datetime
+) -> None:
+    deduper = Deduper({})
+    published = [base_time - timedelta(days=600), base_time - timedelta(days=2)]
+    firsts = [make_article(f"p{i}", t, base_time) for i, t in enumerate(seed_texts[:2])]
+    for art, when in zip(firsts, published, strict=True):
+        deduper.process(art.model_copy(update={"published": when}), now=base_time)
+    for i, when in enumerate(published):
+        copy = make_article(f"copy{i}", seed_texts[i], base_time + timedelta(hours=1))
+        out = deduper.process(copy.model_copy(update={"published": when}), now=base_time)
+        assert (out.duplicate.status, out.duplicate.of) == ("exact", f"p{i}")
+
+
+def test_same_story_gap_uses_published_times(seeds: Seeds, base_time: datetime) -> None:
+    first, second = seeds("g")[:2]
+    deduper = Deduper({})
+    deduper.process(first.model_copy(update={"published": base_time - timedelta(days=10)}), now=base_time)
+    out = deduper.process(second.model_copy(update={"published": base_time}), now=base_time)
+    assert out.duplicate.status == "unique"
+    assert deduper.stats()["docs"] == 2
