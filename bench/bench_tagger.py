@@ -59,9 +59,7 @@ def per_step(tagger: Tagger, texts: list[str], rounds: int) -> dict[str, float]:
         "language": lambda: [tagger.language.detect(t) for t in texts],
         "entities": lambda: [tagger.linker.link(t, c) for t, c in zip(texts, codes, strict=True)],
         "topics": lambda: [tagger.select_topics(t, e) for t, e in zip(texts, ents, strict=True)],
-        "keywords": lambda: [
-            tagger.keywords.extract(t, c) for t, c in zip(texts, codes, strict=True)
-        ],
+        "keywords": lambda: [tagger.keywords.extract(t, c) for t, c in zip(texts, codes, strict=True)],
     }
     return {name: round(timed(fn, rounds) * 1000 / len(texts), 3) for name, fn in steps.items()}
 
@@ -142,19 +140,13 @@ def main() -> None:
     tagger = Tagger()
     construct_s = time.perf_counter() - start
     snippets = [
-        json.loads(line)
-        for line in SNIPPETS.read_text(encoding="utf-8").splitlines()
-        if line.strip()
+        json.loads(line) for line in SNIPPETS.read_text(encoding="utf-8").splitlines() if line.strip()
     ]
-    seeds = [
-        make_article(p.stem, p.read_text(encoding="utf-8")) for p in sorted(SEEDS.glob("*.txt"))
-    ]
+    seeds = [make_article(p.stem, p.read_text(encoding="utf-8")) for p in sorted(SEEDS.glob("*.txt"))]
     now = datetime.now(UTC)
     seed_s = timed(lambda: [tagger.tag(a, now=now) for a in seeds], args.rounds) / len(seeds)
     snip_articles = [make_article(s["id"], s["text"]) for s in snippets]
-    snip_s = timed(lambda: [tagger.tag(a, now=now) for a in snip_articles], args.rounds) / len(
-        snippets
-    )
+    snip_s = timed(lambda: [tagger.tag(a, now=now) for a in snip_articles], args.rounds) / len(snippets)
     t0 = time.perf_counter()
     langid_ok = sum(
         int((lang := tagger.language.detect(s["text"])) is not None and lang.code == s["lang"])
@@ -173,9 +165,7 @@ def main() -> None:
             "seed_mean_chars": round(sum(len(article_text(a)) for a in seeds) / len(seeds)),
             "snippets_per_s": round(1 / snip_s, 1),
         },
-        "per_step_ms_per_seed_article": per_step(
-            tagger, [article_text(a) for a in seeds], args.rounds
-        ),
+        "per_step_ms_per_seed_article": per_step(tagger, [article_text(a) for a in seeds], args.rounds),
         "language_id": {
             "py3langid": {
                 "accuracy": round(langid_ok / len(snippets), 4),

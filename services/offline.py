@@ -23,7 +23,8 @@ from services.core.models import (
 )
 from services.core.outcomes import Provenance
 from services.core.stage import Emit, Stage, dead_letter
-from services.deduper.logic import Deduper, DeduperConfig
+from services.deduper.logic import DeduperConfig
+from services.deduper.partitioned import PartitionedDeduper
 from services.deduper.stage import build_stage as build_deduper
 from services.tagger.logic import Tagger
 from services.tagger.stage import article_embedder
@@ -58,7 +59,7 @@ class OfflinePipeline:
         self.tagger: Stage[CleanArticle] = build_tagger(
             tagger or Tagger(), article_embedder(embedding_backend)
         )
-        deduper = Deduper(self.dedupe_store, deduper_config or DeduperConfig())
+        deduper = PartitionedDeduper(self.dedupe_store, 1, deduper_config or DeduperConfig())
         self.deduper: Stage[TaggedArticle] = build_deduper(deduper, forward_exact=True)
 
     def run_raw(self, raw: RawArticle, now: datetime) -> Iterator[EnrichedArticle | DeadLetter]:

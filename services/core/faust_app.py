@@ -97,7 +97,9 @@ def attach_stage(
             provenance = _provenance(message)
             emits = stage.handle(event.value, provenance, utcnow())
             for emit in emits:
-                await routes[emit.route].send(key=emit.key.encode(), value=encode(emit.value))
+                await routes[emit.route].send(
+                    key=emit.key.encode(), value=encode(emit.value), partition=emit.partition
+                )
                 _count(name, emit)
                 if observe is not None:
                     observe(emit)

@@ -20,17 +20,18 @@ from services.core.outcomes import Provenance, Rejection
 
 M = TypeVar("M", bound=BaseModel)
 
-Route = Literal["out", "dlq", "duplicates", "internal"]
+Route = Literal["out", "dlq", "duplicates", "probes", "verdicts"]
 
 
 @dataclass(frozen=True)
 class Emit:
-    """One message a stage wants produced: where to (a route), the key, the event."""
+    """One message a stage wants produced: where to (a route, a partition if fixed), key, event."""
 
     route: Route
     key: str
     value: BaseModel
     outcome: str = "ok"
+    partition: int | None = None
 
 
 StageFn = Callable[[M, datetime], "Sequence[Emit] | Rejection"]

@@ -1,4 +1,8 @@
-"""The deduper worker: a faust app consuming ``articles.tagged.v1``, producing ``articles.enriched.v1``."""
+"""The deduper worker: ``articles.tagged.v1`` → three hops over a key-partitioned index → enriched.
+
+Agents (one faust app, one consumer group): route (tagged → probes + verdicts), index (probes,
+with the ``dedupe-index`` table), gather (verdicts, with the ``dedupe-pending`` table).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,17 @@ import faust
 
 from services.core import metrics
 from services.core.faust_app import attach_stage, create_app, json_table, raw_topic
+from services.core.kafka import ensure_topics
 from services.core.models import EnrichedArticle
 from services.core.settings import DLQ, DUPLICATES, ENRICHED, TAGGED
 from services.core.stage import Emit, Route
-from services.deduper.logic import Deduper, DeduperConfig
+from services.deduper.logic import DeduperConfig
+from services.deduper.partitioned import PartitionedDeduper
 from services.deduper.settings import DeduperSettings
-from services.deduper.stage import STAGE, build_stage
+from services.deduper.stage import STAGE, build_stages
+
+PROBES = "wirestream-deduper-probes"
+VERDICTS = "wirestream-deduper-verdicts"
 
 
 def _count_verdicts(emit: Emit) -> None:
@@ -26,23 +35,45 @@ def _count_verdicts(emit: Emit) -> None:
 
 
 def create(settings: DeduperSettings) -> faust.App:
-    """Create the deduper's faust app with its agent and its changelog-backed index table."""
+    """Create the deduper's faust app: three agents, two changelog-backed tables."""
     app = create_app(STAGE, settings)
     kafka = settings.kafka
+    ensure_topics(kafka, [PROBES, VERDICTS])
     index: Any = json_table(
         app,
         "dedupe-index",
         kafka.partitions,
-        "Dedupe index: fingerprint and similarity keys to first-seen articles.",
+        "Dedupe index: each partition's slice of fingerprint, MinHash, embedding and entity keys.",
     )
-    deduper = Deduper(index, DeduperConfig(window_days=settings.window_days))
-    stage = build_stage(
-        deduper, forward_exact=settings.forward_exact, dlq_max_bytes=settings.dlq_payload_max_bytes
+    pending: Any = json_table(
+        app, "dedupe-pending", kafka.partitions, "Articles waiting for their partial verdicts."
     )
-    routes: dict[Route, Any] = {
+    deduper = PartitionedDeduper(index, kafka.partitions, DeduperConfig(window_days=settings.window_days))
+    stages = build_stages(
+        deduper,
+        pending,
+        forward_exact=settings.forward_exact,
+        dlq_max_bytes=settings.dlq_payload_max_bytes,
+    )
+    probes, verdicts = raw_topic(app, kafka.topic(PROBES)), raw_topic(app, kafka.topic(VERDICTS))
+    dlq = raw_topic(app, kafka.topic(DLQ))
+    evicted = [0]
+
+    def observe_state(_: Emit) -> None:
+        metrics.STATE_ENTRIES.labels(STAGE, "dedupe-index").set(deduper.entries())
+        if deduper.evictions > evicted[0]:
+            metrics.STATE_EVICTIONS.labels(STAGE, "dedupe-index").inc(deduper.evictions - evicted[0])
+            evicted[0] = deduper.evictions
+
+    route_routes: dict[Route, Any] = {"probes": probes, "verdicts": verdicts, "dlq": dlq}
+    attach_stage(app, stages.route, raw_topic(app, kafka.topic(TAGGED)), route_routes)
+    index_routes: dict[Route, Any] = {"verdicts": verdicts, "dlq": dlq}
+    attach_stage(app, stages.index, probes, index_routes, observe=observe_state)
+    gather_routes: dict[Route, Any] = {
         "out": raw_topic(app, kafka.topic(ENRICHED)),
         "duplicates": raw_topic(app, kafka.topic(DUPLICATES)),
-        "dlq": raw_topic(app, kafka.topic(DLQ)),
+        "probes": probes,
+        "dlq": dlq,
     }
-    attach_stage(app, stage, raw_topic(app, kafka.topic(TAGGED)), routes, observe=_count_verdicts)
+    attach_stage(app, stages.gather, verdicts, gather_routes, observe=_count_verdicts)
     return app

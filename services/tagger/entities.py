@@ -39,14 +39,8 @@ def _load_stopwords(lang: str) -> frozenset[str]:
         words.update(w.strip().lower() for w in text.read_text(encoding="utf-8").splitlines())
     except (FileNotFoundError, UnicodeDecodeError):
         pass
-    titles = (
-        resources.files("services.tagger")
-        .joinpath("data", "titles.txt")
-        .read_text(encoding="utf-8")
-    )
-    words.update(
-        w.strip().lower() for w in titles.splitlines() if w.strip() and not w.startswith("#")
-    )
+    titles = resources.files("services.tagger").joinpath("data", "titles.txt").read_text(encoding="utf-8")
+    words.update(w.strip().lower() for w in titles.splitlines() if w.strip() and not w.startswith("#"))
     return frozenset(words)
 
 

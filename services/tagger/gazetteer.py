@@ -152,9 +152,7 @@ def _add_curated_country(gaz: Gazetteer, qid: str, row: list[str]) -> None:
             gaz.add_alias(form[:1].upper() + form[1:], demonym)
 
 
-def _load_curated(
-    gaz: Gazetteer, filename: str, default_type: EntityType, prio: int
-) -> list[dict[str, Any]]:
+def _load_curated(gaz: Gazetteer, filename: str, default_type: EntityType, prio: int) -> list[dict[str, Any]]:
     """People, organizations or places from a curated JSON list."""
     items: list[dict[str, Any]] = json.loads(_data_text(filename))
     for item in items:

@@ -37,9 +37,7 @@ class KeywordExtractor:
         chosen: list[set[str]] = []
         for phrase, yake_score in found:
             tokens = set(phrase.lower().split())
-            if not any(ch.isalpha() for ch in phrase) or any(
-                _overlap(tokens, c) >= 0.5 for c in chosen
-            ):
+            if not any(ch.isalpha() for ch in phrase) or any(_overlap(tokens, c) >= 0.5 for c in chosen):
                 continue
             chosen.append(tokens)
             relative = 1.0 / (1.0 + math.log(max(float(yake_score), best) / best))

@@ -106,19 +106,13 @@ class Tagger:
             max_unlinked=config.max_unlinked,
         )
         self.topics = TopicScorer(scale=config.topic_scale)
-        self.keywords = KeywordExtractor(
-            max_keywords=config.max_keywords, max_chars=config.keyword_max_chars
-        )
-        self._topic_hints = {
-            rid: rec.topics for rid, rec in self.gazetteer.records.items() if rec.topics
-        }
+        self.keywords = KeywordExtractor(max_keywords=config.max_keywords, max_chars=config.keyword_max_chars)
+        self._topic_hints = {rid: rec.topics for rid, rec in self.gazetteer.records.items() if rec.topics}
 
     def select_topics(self, text: str, entities: list[Entity]) -> list[Topic]:
         """Topics at or above the configured minimum score, at most max_topics."""
         scored = self.topics.score(text, entities, self._topic_hints)
-        return [t for t in scored if t.score >= self.config.min_topic_score][
-            : self.config.max_topics
-        ]
+        return [t for t in scored if t.score >= self.config.min_topic_score][: self.config.max_topics]
 
     def tag(self, article: CleanArticle, *, now: datetime) -> TaggedArticle:
         """Return the article with language, entities, countries, topics, keywords; tagged = now."""

@@ -37,13 +37,9 @@ def _is_word_char(ch: str) -> bool:
 class TopicScorer:
     """Multilabel topic scores in [0, 1] from term density and entity hints."""
 
-    def __init__(
-        self, *, scale: float = 2.0, min_tokens: int = 60, entity_weight: float = 0.5
-    ) -> None:
+    def __init__(self, *, scale: float = 2.0, min_tokens: int = 60, entity_weight: float = 0.5) -> None:
         data = json.loads(
-            resources.files("services.tagger")
-            .joinpath("data", "topics.json")
-            .read_text(encoding="utf-8")
+            resources.files("services.tagger").joinpath("data", "topics.json").read_text(encoding="utf-8")
         )
         self.topics: list[TopicDef] = []
         self._weights: list[float] = []
@@ -97,9 +93,7 @@ class TopicScorer:
                 if topic_id in self._index:
                     raw[self._index[topic_id]] += self._entity_weight * min(entity.count, 3)
         tokens = max(len(text.split()), self._min_tokens)
-        scores = {
-            i: 1.0 - math.exp(-(value * 100.0 / tokens) / self._scale) for i, value in raw.items()
-        }
+        scores = {i: 1.0 - math.exp(-(value * 100.0 / tokens) / self._scale) for i, value in raw.items()}
         for i, value in list(scores.items()):
             parent = self.topics[i].parent
             if parent in self._index:

@@ -39,8 +39,12 @@ def test_cleaner_dead_letter_accounts_for_the_whole_payload() -> None:
 
 def test_later_stage_dead_letter_accounts_for_one_part() -> None:
     acc = Accounting(raw_ids={"a"})
-    letter = {"article_id": "a.p1", "stage": "tagger", "reason": "processing_error",
-              "source": {"uri": "x", "parts": 2}}
+    letter = {
+        "article_id": "a.p1",
+        "stage": "tagger",
+        "reason": "processing_error",
+        "source": {"uri": "x", "parts": 2},
+    }
     assert not acc.complete([_rec(letter)])
     assert acc.complete([_rec(letter), _rec(_event("a.p2", parts=2))])
 

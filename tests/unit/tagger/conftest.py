@@ -54,7 +54,5 @@ def seed_articles() -> dict[str, CleanArticle]:
 @pytest.fixture(scope="session")
 def seed_expected() -> dict[str, dict[str, Any]]:
     """Expected tags for the seed articles."""
-    data: dict[str, dict[str, Any]] = json.loads(
-        (DATA / "seeds_expected.json").read_text(encoding="utf-8")
-    )
+    data: dict[str, dict[str, Any]] = json.loads((DATA / "seeds_expected.json").read_text(encoding="utf-8"))
     return {k: v for k, v in data.items() if not k.startswith("_")}

@@ -33,9 +33,7 @@ def test_curated_entities_are_well_formed(name: str) -> None:
 
 def test_country_table_codes_and_qids() -> None:
     rows = [
-        line.split("\t")
-        for line in _data("countries.tsv").splitlines()
-        if line and not line.startswith("#")
+        line.split("\t") for line in _data("countries.tsv").splitlines() if line and not line.startswith("#")
     ]
     assert len(rows) >= 190
     qids = [row[1] for row in rows]
@@ -48,9 +46,7 @@ def test_country_table_codes_and_qids() -> None:
 def test_every_record_id_follows_the_scheme(tagger: Tagger) -> None:
     bad = [rid for rid in tagger.gazetteer.records if not ID_PATTERN.match(rid)]
     assert not bad, bad[:10]
-    assert all(
-        alias.entity_id in tagger.gazetteer.records for alias in tagger.gazetteer.aliases.values()
-    )
+    assert all(alias.entity_id in tagger.gazetteer.records for alias in tagger.gazetteer.aliases.values())
 
 
 def test_blocklisted_words_are_not_package_aliases(tagger: Tagger) -> None:

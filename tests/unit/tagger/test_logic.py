@@ -71,9 +71,7 @@ def test_child_topic_lifts_parent(tagger: Tagger, seed_articles: dict[str, Clean
     assert scored["medtop:11000000"] >= scored["medtop:20000638"] > 0.5
 
 
-def test_keywords_are_few_distinct_and_ranked(
-    tagger: Tagger, seed_articles: dict[str, CleanArticle]
-) -> None:
+def test_keywords_are_few_distinct_and_ranked(tagger: Tagger, seed_articles: dict[str, CleanArticle]) -> None:
     for article in seed_articles.values():
         keywords = tagger.tag(article, now=NOW).keywords
         assert 3 <= len(keywords) <= tagger.config.max_keywords
@@ -82,9 +80,7 @@ def test_keywords_are_few_distinct_and_ranked(
         assert len({k.text.lower() for k in keywords}) == len(keywords)
 
 
-def test_german_keywords_use_german_stopwords(
-    tagger: Tagger, seed_articles: dict[str, CleanArticle]
-) -> None:
+def test_german_keywords_use_german_stopwords(tagger: Tagger, seed_articles: dict[str, CleanArticle]) -> None:
     keywords = tagger.tag(seed_articles["002"], now=NOW).keywords
     stop = {"der", "die", "das", "und", "mit", "sei", "in"}
     for keyword in keywords:
@@ -101,13 +97,9 @@ def test_text_without_letters_has_no_language(tagger: Tagger) -> None:
 
 
 def test_config_limits_are_honoured(tagger: Tagger, seed_articles: dict[str, CleanArticle]) -> None:
-    small = Tagger(
-        TaggerConfig(max_keywords=2, max_topics=1, min_topic_score=0.0, unlinked_languages=())
-    )
+    small = Tagger(TaggerConfig(max_keywords=2, max_topics=1, min_topic_score=0.0, unlinked_languages=()))
     tagged = small.tag(seed_articles["001"], now=NOW)
     assert len(tagged.keywords) == 2
     assert len(tagged.topics) == 1
     assert not any(e.id.startswith("unlinked:") for e in tagged.entities)
-    assert any(
-        e.id.startswith("unlinked:") for e in tagger.tag(seed_articles["001"], now=NOW).entities
-    )
+    assert any(e.id.startswith("unlinked:") for e in tagger.tag(seed_articles["001"], now=NOW).entities)

@@ -1,0 +1,215 @@
+"""The deduper's index partitioned by key, so that several workers share one consistent index.
+
+Every index key (``fp:``, ``mh:``, ``emb:``, ``ent:``) has one owner partition: ``crc32(key) % P``.
+An article is decided in three hops, each a pure method here (the faust agents only move messages):
+
+1. ``route``  (keyed by article): which owner partitions hold the article's keys.
+2. ``probe``  (on each owner partition): a ``Deduper`` over that partition's slice of the state
+   reads the owned keys, decides a partial verdict from the candidates found there (their records
+   are stored on every partition that owns one of their keys, so verification stays local) and
+   writes the owned keys.
+3. ``combine`` (keyed by article): the best partial verdict wins; ``commit`` then tells the owner
+   partitions the final verdict, so later articles inherit the right ``story_id``.
+
+Who is the original: the first article the deduper decided. While two matching articles are both
+in flight, only the earlier-ingested one may be the original, so no two articles point at each
+other; in a burst where both are in flight at once and the later one is judged first everywhere,
+both stay ``unique`` (the one case a single-partition index would catch).
+
+Two near-duplicates on different input partitions meet on the partitions that own their shared
+keys, whatever worker reads them. ``process`` runs the three hops in one process (offline path).
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from services.core.models import DuplicateStatus, EnrichedArticle, TaggedArticle
+from services.deduper import keys as k
+from services.deduper.logic import Deduper, DeduperConfig, Signature
+from services.deduper.verdict import Verdict, enrich
+
+INDEX_PREFIXES = ("fp:", "mh:", "emb:", "ent:")
+RANK: dict[str, int] = {"unique": 0, "same_story": 1, "near": 2, "exact": 3}
+
+
+def owner(key: str, partitions: int) -> int:
+    """The partition that owns an index key."""
+    return zlib.crc32(key.encode()) % partitions
+
+
+def is_index_key(key: str) -> bool:
+    """True for keys that are partitioned by owner (the others live on every partition)."""
+    return key.startswith(INDEX_PREFIXES)
+
+
+class PrefixedStore(MutableMapping[str, Any]):
+    """A view of one partition's slice of a shared store: every key is prefixed with ``p<n>/``."""
+
+    def __init__(self, base: MutableMapping[str, Any], partition: int) -> None:
+        self.base = base
+        self.prefix = f"p{partition}/"
+
+    def __getitem__(self, key: str) -> Any:
+        return self.base[self.prefix + key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.base[self.prefix + key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.base[self.prefix + key]
+
+    def __iter__(self) -> Iterator[str]:
+        return (key[len(self.prefix) :] for key in list(self.base) if key.startswith(self.prefix))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+@dataclass(frozen=True)
+class Partial:
+    """One owner partition's verdict for an article."""
+
+    partition: int
+    status: DuplicateStatus
+    of: str | None
+    similarity: float | None
+    story_id: str
+
+    def to_json(self) -> list[Any]:
+        """Compact JSON form."""
+        return [self.partition, self.status, self.of, self.similarity, self.story_id]
+
+    @classmethod
+    def from_json(cls, data: list[Any]) -> Partial:
+        """Inverse of ``to_json``."""
+        return cls(int(data[0]), data[1], data[2], data[3], str(data[4]))
+
+
+def combine(article_id: str, partials: list[Partial]) -> Verdict:
+    """The final verdict: exact beats near beats same story beats unique; then the highest similarity."""
+    if not partials:
+        return Verdict("unique", None, None, article_id)
+    best = max(partials, key=lambda p: (RANK[p.status], p.similarity or 0.0, -p.partition))
+    if best.status == "unique":
+        return Verdict("unique", None, None, article_id)
+    return Verdict(best.status, best.of, best.similarity, best.story_id)
+
+
+class PartitionedDeduper:
+    """Exact / near / same-story dedupe over a state split into ``partitions`` owner slices."""
+
+    def __init__(
+        self,
+        store: MutableMapping[str, Any],
+        partitions: int,
+        config: DeduperConfig | None = None,
+        *,
+        embed: Callable[[str], list[float]] | None = None,
+    ) -> None:
+        self.store = store
+        self.partitions = partitions
+        self.config = config or DeduperConfig()
+        self.embed = embed
+        self._shards: dict[int, Deduper] = {}
+        self.evictions = 0
+
+    def shard(self, partition: int) -> Deduper:
+        """The ``Deduper`` of one partition's slice of the state."""
+        shard = self._shards.get(partition)
+        if shard is None:
+            view = PrefixedStore(self.store, partition)
+            shard = self._shards[partition] = Deduper(view, self.config, embed=self.embed)
+        return shard
+
+    def signature(self, article: TaggedArticle) -> Signature:
+        """The article's signature (independent of the state)."""
+        return self.shard(0).signature(article)
+
+    def route(self, article: TaggedArticle) -> list[int]:
+        """Hop 1: the owner partitions of the article's index keys."""
+        sig = self.signature(article)
+        keys = [key for key in self.shard(0).keys_for(sig) if is_index_key(key)]
+        return sorted({owner(key, self.partitions) for key in keys})
+
+    def _owned(self, partition: int) -> Callable[[str], bool]:
+        return lambda key: not is_index_key(key) or owner(key, self.partitions) == partition
+
+    def probe(self, partition: int, article: TaggedArticle) -> Partial:
+        """Hop 2: decide on this partition's candidates, then index the article's owned keys."""
+        shard = self.shard(partition)
+        owned = self._owned(partition)
+        sig = shard.signature(article)
+        values = _read(shard.store, [key for key in shard.keys_for(sig) if owned(key)])
+        values.update(_read(shard.store, shard.doc_keys(sig, values)))
+        mine = _order(article)
+        # A later-ingested article whose verdict is not final yet cannot be the original: it may be
+        # judging this one right now on another partition, and the two must not point at each other.
+        for key in [key for key in values if key.startswith("doc:") and key[4:] != sig.article_id]:
+            doc = values[key]
+            if not doc.get("k") and int(doc.get("o", doc["t"] * 1_000_000)) > mine:
+                del values[key]
+        verdict = shard.decide(sig, values)
+        for key, value in shard.updates(sig, verdict, values).items():
+            if not owned(key):
+                continue
+            if key == k.doc_key(sig.article_id) and value is not None:
+                value = {**value, "o": mine}
+            if value is None:
+                shard.store.pop(key, None)
+            else:
+                shard.store[key] = value
+        clock = shard.store.get(f"{self.config.meta_prefix}:clock")
+        if clock is not None:
+            self.evictions += shard.expirer.expire_until(int(clock) - self.config.window_days * k.DAY)
+        return Partial(partition, verdict.status, verdict.of, verdict.similarity, verdict.story_id)
+
+    def commit(self, partition: int, article_id: str, fingerprint: str, verdict: Verdict) -> None:
+        """Hop 2, later: record the final verdict in this partition's records of the article."""
+        store = self.shard(partition).store
+        fp_key = k.fp_key(fingerprint)
+        first = store.get(fp_key) if owner(fp_key, self.partitions) == partition else None
+        if first is not None and first["id"] == article_id and first["s"] != verdict.story_id:
+            store[fp_key] = {**first, "s": verdict.story_id}
+        doc = store.get(k.doc_key(article_id))
+        if doc is None:
+            return
+        canonical = verdict.of if verdict.status in ("near", "exact") and verdict.of else article_id
+        store[k.doc_key(article_id)] = {
+            **doc,
+            "s": verdict.story_id,
+            "v": [verdict.status, verdict.of, verdict.similarity],
+            "c": canonical,
+            "k": 1,  # final: later articles may point to it whatever the ingestion order
+        }
+
+    def entries(self) -> int:
+        """Stored article records over the partitions this instance has touched."""
+        return sum(shard.expirer.docs() for shard in self._shards.values())
+
+    def process(self, article: TaggedArticle, *, now: datetime) -> EnrichedArticle:
+        """All three hops in one process: the offline path and the unit tests."""
+        partials = [self.probe(n, article) for n in self.route(article)]
+        verdict = combine(article.article_id, partials)
+        fingerprint = self.signature(article).fingerprint
+        for partial in partials:
+            self.commit(partial.partition, article.article_id, fingerprint, verdict)
+        return enrich(article, verdict, fingerprint, now)
+
+
+def _order(article: TaggedArticle) -> int:
+    """Ingestion time in microseconds: who came first."""
+    return int(article.timestamps.ingested.timestamp() * 1_000_000)
+
+
+def _read(store: Mapping[str, Any], keys: list[str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key in keys:
+        value = store.get(key)
+        if value is not None:
+            values[key] = value
+    return values
