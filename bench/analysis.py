@@ -15,19 +15,24 @@ def _ratio(a: float | None, b: float | None) -> float | None:
 
 
 def per_stage(out: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Per stage: worker CPU ms/message, stage-function ms, codec ms, pass-through ms, overhead."""
+    """Per stage and per article: worker CPU, stage-function CPU, codec, pass-through, overhead (ms)."""
     rows: dict[str, dict[str, Any]] = {}
+    x1, through = out["pipeline_x1"], out["passthrough_x1"]
     for stage in STAGES:
-        worker = out["pipeline_x1"]["cpu"][stage]["cpu_ms_per_message"]
+        worker = 1000 * x1["cpu"][stage]["cpu_s"] / x1["articles"]
         off = out["offline"]["stages"][stage]
-        fn = off["fn_ms_per_call"]
+        fn = off["fn_ms_per_article"]
         codec = off["decode_ms_per_message"] + off["encode_ms_per_message"]
         rows[stage] = {
-            "worker_cpu_ms_per_message": worker,
-            "stage_fn_ms_per_message": fn,
+            "worker_cpu_ms_per_article": round(worker, 3),
+            "stage_fn_ms_per_article": fn,
+            "messages_in_per_article": round(x1["cpu"][stage]["messages"] / x1["articles"], 2),
+            "worker_cpu_ms_per_message": x1["cpu"][stage]["cpu_ms_per_message"],
             "decode_encode_ms_per_message": round(codec, 3),
-            "passthrough_cpu_ms_per_message": out["passthrough_x1"]["cpu"][stage]["cpu_ms_per_message"],
-            "overhead_ms_per_message": round(worker - fn, 3),
+            "passthrough_cpu_ms_per_article": round(
+                1000 * through["cpu"][stage]["cpu_s"] / through["articles"], 3
+            ),
+            "overhead_ms_per_article": round(worker - fn, 3),
             "overhead_share_of_fn": _ratio(worker - fn, fn),
             "one_worker_ceiling_per_s": round(1000 / worker, 1) if worker else None,
         }
@@ -55,7 +60,7 @@ def analyse(out: dict[str, Any]) -> dict[str, Any]:
     overhead = (worker_total - fn_total) / fn_total if fn_total else None
     lat = out["latency_half_max"]
     p99 = lat["latency_s"]["p99"]
-    bottleneck = max(STAGES, key=lambda s: stages[s]["worker_cpu_ms_per_message"])
+    bottleneck = max(STAGES, key=lambda s: stages[s]["worker_cpu_ms_per_article"])
     targets = {
         "streaming_ge_offline": bool(x1 and off and x1 >= off),
         "framework_overhead_lt_20pct": overhead is not None and overhead < OVERHEAD_TARGET,
@@ -89,10 +94,11 @@ def analyse(out: dict[str, Any]) -> dict[str, Any]:
         "hottest_steps_by_stage": {s: hottest(out, 3, s) for s in STAGES},
         "framework_floor_share": _ratio(
             sum(
-                r["passthrough_cpu_ms_per_message"] + r["decode_encode_ms_per_message"]
+                r["passthrough_cpu_ms_per_article"]
+                + r["decode_encode_ms_per_message"] * r["messages_in_per_article"]
                 for r in stages.values()
             ),
-            sum(r["stage_fn_ms_per_message"] for r in stages.values()),
+            sum(r["stage_fn_ms_per_article"] for r in stages.values()),
         ),
         "bottleneck": bottleneck,
         "targets": targets,
@@ -110,7 +116,7 @@ def advice(result: dict[str, Any], out: dict[str, Any]) -> list[str]:
     listed = ", ".join(f"{s['function']} {s['share']:.0%}" for s in steps)
     top = f"; its hottest steps (share of all offline CPU): {listed}" if steps else ""
     notes.append(
-        f"bottleneck: {b} at {row['worker_cpu_ms_per_message']} ms CPU per message, a ceiling of "
+        f"bottleneck: {b} at {row['worker_cpu_ms_per_article']} ms CPU per article, a ceiling of "
         f"{row['one_worker_ceiling_per_s']}/s per worker{top}."
     )
     if "keywords" in top:
@@ -118,6 +124,12 @@ def advice(result: dict[str, Any], out: dict[str, Any]) -> list[str]:
             "fix: make keyword extraction cheaper (YAKE over the title + first paragraphs only, n-grams "
             "<= 2, or a lighter extractor) - it is most of the tagger's and the pipeline's CPU; with "
             "more cores, run more tagger workers (4 partitions allow 4)."
+        )
+    if "embed" in top:
+        notes.append(
+            "fix: the tagger's sentence embedding is most of the pipeline's CPU: encode several articles "
+            "per model call (a faust batch, e.g. stream.take(16, within=0.2)), embed title + lead only, "
+            "use a smaller or int8-quantised model, and give the tagger more workers (scaling above)."
         )
     changelog = out["pipeline_x1"].get("changelog_records_per_article", {})
     writes = {t: n for t, n in changelog.items() if n >= 5}
@@ -130,10 +142,11 @@ def advice(result: dict[str, Any], out: dict[str, Any]) -> list[str]:
         )
     x1, x2 = out["pipeline_x1"], out.get("pipeline_x2")
     if x2 and x2["articles_per_s"] < x1["articles_per_s"]:
-        d1, d2 = x1["cpu"]["deduper"]["cpu_ms_per_message"], x2["cpu"]["deduper"]["cpu_ms_per_message"]
+        d1 = round(1000 * x1["cpu"]["deduper"]["cpu_s"] / x1["articles"], 2)
+        d2 = round(1000 * x2["cpu"]["deduper"]["cpu_s"] / x2["articles"], 2)
         notes.append(
             f"scaling: two workers per stage are slower here: six workers on {out['machine']['cpus']} "
-            f"cores, and each deduper worker costs {d2} ms/message instead of {d1} (standby table "
+            f"cores, and the deduper costs {d2} ms/article instead of {d1} (standby table "
             "replicas replay the peer's changelog; faust's table_standby_replicas defaults to 1)."
         )
     targets = result["targets"]
@@ -145,24 +158,24 @@ def advice(result: dict[str, Any], out: dict[str, Any]) -> list[str]:
             f"its own (more cores, or {b} cheaper) - offline pays no decode/encode/produce at all."
         )
     if not targets["framework_overhead_lt_20pct"]:
-        worst = max(result["per_stage"], key=lambda s: result["per_stage"][s]["overhead_ms_per_message"])
+        worst = max(result["per_stage"], key=lambda s: result["per_stage"][s]["overhead_ms_per_article"])
         w = result["per_stage"][worst]
         notes.append(
             f"framework overhead {result['cpu_ms_per_article']['framework_overhead_share']:.0%}: largest in "
-            f"{worst} ({w['overhead_ms_per_message']} ms/message outside its function, of which "
-            f"decode+encode {w['decode_encode_ms_per_message']} ms and faust/aiokafka about "
-            f"{w['passthrough_cpu_ms_per_message']} ms; pass-through plus decode/encode alone is "
+            f"{worst} ({w['overhead_ms_per_article']} ms/article outside its function, "
+            f"{w['messages_in_per_article']} messages in per article; per message decode+encode "
+            f"{w['decode_encode_ms_per_message']} ms, faust/aiokafka pass-through "
+            f"{w['passthrough_cpu_ms_per_article']} ms/article; pass-through plus decode/encode alone is "
             f"{result['framework_floor_share']:.0%} of the stage functions' cost)."
         )
     if not targets["p99_lt_1s_at_half_max_no_lag_growth"]:
         lat = out["latency_half_max"]
-        worst = max(
-            ("cleaner", "tagger", "deduper"),
-            key=lambda s: lat["stage_latency_s"].get(s, {}).get("p99") or 0.0,
-        )
+        worst = max(lat["stage_latency_s"], key=lambda h: lat["stage_latency_s"][h].get("p99") or 0.0)
         notes.append(
             f"latency target missed at {lat['rate']}/s: p99 {lat['latency_s']['p99']} s, lag growth "
-            f"{lat['lag_growth']['grows']}; the slowest hop at p99 is {worst}."
+            f"{lat['lag_growth']['grows']}; the slowest hop at p99 is {worst} (a hop runs from one stage's "
+            "start to the next stage's start: it holds the first stage's own work and the queue before "
+            "the second)."
         )
     return notes
 
@@ -179,9 +192,9 @@ def describe(out: dict[str, Any]) -> str:
         f"(2 workers/stage), scaling x{a['scaling_x2_over_x1']}; offline {f['offline_articles_per_s']}/s",
         f"streaming_over_offline {a['streaming_over_offline']}; framework overhead "
         f"{a['cpu_ms_per_article']['framework_overhead_share']}",
-        "per stage ms/message (worker CPU / stage fn): "
+        "per stage ms/article (worker CPU / stage fn): "
         + ", ".join(
-            f"{s} {r['worker_cpu_ms_per_message']}/{r['stage_fn_ms_per_message']}"
+            f"{s} {r['worker_cpu_ms_per_article']}/{r['stage_fn_ms_per_article']}"
             for s, r in a["per_stage"].items()
         ),
         f"latency at half max: {f['latency_half_max_s']}",

@@ -2,6 +2,9 @@
 
 Usage: python -m bench.run_all [--articles N] [--repeat K] [--soak] [--seed S] [--out PATH]
 
+Without --articles the run is sized from a short offline calibration: about a minute of offline
+work per scenario (200 to 2000 articles), so `make bench` stays within ~15 minutes on 2 cores.
+
 One run, one machine, the same article texts, the same topic names and partition counts. Writes
 bench/results/pipeline.json (figures, ratios, verdicts), bench/results/pipeline-profile.txt
 (cProfile of the offline path) and bench/results/loadtest-half-max.{json,png} (the latency run).
@@ -30,14 +33,16 @@ from services.loadtest.generator import VariantGenerator
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
+SCENARIO_S = 60.0
+MIN_ARTICLES, MAX_ARTICLES = 200, 2000
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench.run_all", description=__doc__)
-    p.add_argument("--articles", type=int, default=2000, help="articles per scenario")
+    p.add_argument("--articles", type=int, default=None, help="articles per scenario (default: auto)")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--dup-ratio", type=float, default=0.1, help="share of exact/near duplicates")
-    p.add_argument("--profile-articles", type=int, default=300, help="articles under cProfile")
+    p.add_argument("--profile-articles", type=int, default=None, help="articles under cProfile (auto)")
     p.add_argument("--latency-seconds", type=float, default=60.0, help="latency run at half max")
     p.add_argument("--soak", action="store_true", help="latency run of 5 minutes (overrides the above)")
     p.add_argument("--repeat", type=int, default=1, help="runs per throughput scenario; the best is kept")
@@ -73,6 +78,16 @@ def main(argv: list[str] | None = None) -> int:
     log_dir = ROOT / ".cache" / "bench"
     corpus = load_corpus([ROOT / "seeds"])
     generator = VariantGenerator(corpus, seed=args.seed, dup_ratio=args.dup_ratio)
+    calibration: float | None = None
+    if args.articles is None or args.profile_articles is None:
+        _step("calibration: offline rate over 30 articles, to size the run")
+        calibrate = VariantGenerator(corpus, seed=args.seed + 1).take(30)
+        calibration = float(offline_bench.offline(calibrate)["articles_per_s"])
+        print(f"   {calibration} articles/s")
+    if args.articles is None:  # about a minute per throughput scenario, whatever the stages cost
+        args.articles = int(min(MAX_ARTICLES, max(MIN_ARTICLES, round((calibration or 0.0) * SCENARIO_S))))
+    if args.profile_articles is None:
+        args.profile_articles = int(min(300, max(20, round((calibration or 0.0) * 15))))
     variants = generator.take(args.articles)
     out: dict[str, Any] = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -82,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
             "platform": platform.platform(),
         },
         "articles": args.articles,
+        "calibration_offline_articles_per_s": calibration,
         "generator": {"seed": args.seed, "dup_ratio": args.dup_ratio, "corpus": "seeds/"},
         "mean_text_chars": round(sum(len(v.text) for v in variants) / len(variants)),
     }

@@ -8,6 +8,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from services.loadtest import cli as loadtest_cli
+
 DEFAULT_SEEDS = Path("seeds")
 
 
@@ -52,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("paths", nargs="*", type=Path, default=[DEFAULT_SEEDS])
     demo.add_argument("--keep", action="store_true", help="leave the broker and workers running")
     demo.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for results")
+    loadtest_cli.add_parser(sub)
     return parser
 
 
@@ -162,6 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         stop_everything()
         return 0
+    if args.command == "loadtest":
+        return loadtest_cli.run(args)
     if args.command == "demo":
         from services.demo import run_demo
 

@@ -67,9 +67,13 @@ def build_stages(
 
     def route(article: TaggedArticle, now: datetime) -> list[Emit]:
         partitions = deduper.route(article)
-        emits = [Emit("verdicts", article.article_id, Pending(article=article, partitions=partitions))]
+        emits = [
+            Emit("verdicts", article.article_id, Pending(article=article, partitions=partitions), "internal")
+        ]
         for n in partitions:
-            emits.append(Emit("probes", article.article_id, Probe(partition=n, article=article), partition=n))
+            emits.append(
+                Emit("probes", article.article_id, Probe(partition=n, article=article), "internal", n)
+            )
         return emits
 
     def index(message: IndexMessage, now: datetime) -> list[Emit]:
@@ -87,7 +91,7 @@ def build_stages(
             similarity=p.similarity,
             story_id=p.story_id,
         )
-        return [Emit("verdicts", partial.article_id, partial)]
+        return [Emit("verdicts", partial.article_id, partial, "internal")]
 
     def gather(message: GatherMessage, now: datetime) -> list[Emit]:
         msg = message.root
@@ -119,7 +123,7 @@ def build_stages(
                 similarity=verdict.similarity,
                 story_id=verdict.story_id,
             )
-            emits.append(Emit("probes", article_id, commit, partition=n))
+            emits.append(Emit("probes", article_id, commit, "internal", n))
         return emits
 
     return DeduperStages(

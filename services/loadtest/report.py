@@ -12,10 +12,13 @@ from services.core.settings import DLQ, DUPLICATES
 from services.loadtest import measure
 from services.loadtest.runner import RunResult
 
+# Hops between the stages' timestamps (each stamped when the stage starts on the article): a hop
+# holds the earlier stage's own work and the wait before the later one; "deduped_to_received" ends at the
+# load test's consumer.
 STAMPS = (
-    ("cleaner", "ingested", "cleaned"),
-    ("tagger", "cleaned", "tagged"),
-    ("deduper", "tagged", "deduped"),
+    ("ingested_to_cleaned", "ingested", "cleaned"),
+    ("cleaned_to_tagged", "cleaned", "tagged"),
+    ("tagged_to_deduped", "tagged", "deduped"),
 )
 
 
@@ -44,7 +47,7 @@ def summarize(result: RunResult, *, lag_window_s: float | None = None) -> dict[s
     kinds = {prefix + DUPLICATES: "duplicates", prefix + DLQ: "dlq"}
     latencies: list[tuple[float, float]] = []
     stage_lat: dict[str, list[float]] = {name: [] for name, _, _ in STAMPS}
-    stage_lat["delivery"] = []
+    stage_lat["deduped_to_received"] = []
     counts: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
@@ -69,7 +72,7 @@ def summarize(result: RunResult, *, lag_window_s: float | None = None) -> dict[s
             if a is not None and b is not None:
                 stage_lat[name].append(b - a)
         if stamps.get("deduped") is not None:
-            stage_lat["delivery"].append(received - (stamps["deduped"] or 0.0))
+            stage_lat["deduped_to_received"].append(received - (stamps["deduped"] or 0.0))
     produce_s = max(result.produce_end - first_send, 1e-9)
     window = lag_window_s or min(30.0, max(5.0, produce_s / 2))
     total_lag = [(t, float(sum(v or 0 for v in lags.values()))) for t, lags in result.lag]

@@ -62,7 +62,7 @@ def test_summary_fields() -> None:
     assert summary["statuses"] == {"unique": 8, "exact": 1}
     assert summary["latency_s"]["count"] == 9
     assert summary["latency_s"]["p50"] == 0.1
-    assert summary["stage_latency_s"]["tagger"]["p50"] == 0.03
+    assert summary["stage_latency_s"]["cleaned_to_tagged"]["p50"] == 0.03
     assert summary["lag"]["max_by_group"] == {"t.wirestream-cleaner": 1}
     assert summary["lag"]["growth"]["grows"] is False
     assert len(summary["series"]["sent"]) == len(summary["series"]["out"]) > 0
