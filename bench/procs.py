@@ -3,53 +3,29 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from services.supervise import WorkerProcess, scrape
+from services.supervise import WorkerProcess, free_port, scrape, spawn
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    """Return a TCP port that is free on 127.0.0.1 right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def start_process(
     name: str, label: str, argv: Sequence[str], env: Mapping[str, str], log_dir: Path
 ) -> WorkerProcess:
     """Start ``python -m <argv>`` as worker ``name`` (its metrics ``stage`` label is ``label``)."""
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log_path = log_dir / f"{name}.log"
     port = free_port()
     stage_env = label.upper().replace("-", "_")
     child_env = {
-        **os.environ,
         **env,
         f"WIRESTREAM_{stage_env}_METRICS_PORT": str(port),
         f"WIRESTREAM_{stage_env}_METRICS_HOST": "127.0.0.1",
         f"WIRESTREAM_{stage_env}_DATA_DIR": str(log_dir / "faust" / name),
         f"WIRESTREAM_{stage_env}_LOG_LEVEL": "warning",
     }
-    with log_path.open("ab") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", *argv],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=child_env,
-            start_new_session=True,
-        )
-    (log_dir / f"{label}.pid").write_text(str(proc.pid))
-    return WorkerProcess(label, port, proc, log_path)
+    return spawn(name, label, port, argv, child_env, log_dir)
 
 
 def wait_assigned(workers: Sequence[WorkerProcess], partitions: int, deadline_s: float = 120.0) -> None:

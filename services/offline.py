@@ -12,17 +12,23 @@ from typing import Any
 
 from services.cleaner.logic import CleanerConfig
 from services.cleaner.stage import build_stage as build_cleaner
-from services.core.ingest import BadRecord, Payload, new_article_id, read_payloads, to_raw
+from services.core.ingest import (
+    BadRecord,
+    Payload,
+    dead_letter_of,
+    new_article_id,
+    read_payloads,
+    to_raw,
+)
 from services.core.models import (
     CleanArticle,
     DeadLetter,
     EnrichedArticle,
     RawArticle,
-    Source,
     TaggedArticle,
 )
 from services.core.outcomes import Provenance
-from services.core.stage import Emit, Stage, dead_letter
+from services.core.stage import Emit, Stage
 from services.deduper.logic import DeduperConfig
 from services.deduper.partitioned import PartitionedDeduper
 from services.deduper.stage import build_stage as build_deduper
@@ -82,14 +88,7 @@ class OfflinePipeline:
         for item in items:
             now = datetime.now(UTC)
             if isinstance(item, BadRecord):
-                yield dead_letter(
-                    "replay",
-                    item.rejection,
-                    item.data,
-                    Provenance(),
-                    now,
-                    source=Source(uri=item.uri, record_id=item.record_id),
-                )
+                yield dead_letter_of(item, now)
                 continue
             raw = to_raw(item, new_article_id(item.uri, item.record_id), now)
             yield from self.run_raw(raw, now)

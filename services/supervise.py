@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,22 +41,37 @@ class WorkerProcess:
         return "\n".join(text.splitlines()[-lines:])
 
 
-def start_worker(stage: str, port: int, env: Mapping[str, str], log_dir: Path) -> WorkerProcess:
-    """Start one stage worker in its own process group, logging to ``log_dir/<stage>.log``."""
+def free_port() -> int:
+    """Return a TCP port that is free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def spawn(
+    name: str, stage: str, port: int, module_argv: Sequence[str], env: Mapping[str, str], log_dir: Path
+) -> WorkerProcess:
+    """Start ``python -m <module_argv>`` in its own process group, logging to ``log_dir/<name>.log``."""
     log_dir.mkdir(parents=True, exist_ok=True)
-    log_path = log_dir / f"{stage}.log"
-    child_env = {**os.environ, **env, f"WIRESTREAM_{stage.upper()}_METRICS_PORT": str(port)}
+    log_path = log_dir / f"{name}.log"
     with log_path.open("ab") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "services.cli", "worker", stage],
+            [sys.executable, "-m", *module_argv],
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            env=child_env,
+            env={**os.environ, **env},
             start_new_session=True,
         )
-    (log_dir / f"{stage}.pid").write_text(str(proc.pid))
+    (log_dir / f"{name}.pid").write_text(str(proc.pid))
     return WorkerProcess(stage, port, proc, log_path)
+
+
+def start_worker(stage: str, port: int, env: Mapping[str, str], log_dir: Path) -> WorkerProcess:
+    """Start one stage worker (``wirestream worker <stage>``), logging to ``log_dir/<stage>.log``."""
+    child_env = {**env, f"WIRESTREAM_{stage.upper()}_METRICS_PORT": str(port)}
+    return spawn(stage, stage, port, ["services.cli", "worker", stage], child_env, log_dir)
 
 
 def stop_from_pid_files(log_dir: Path) -> list[str]:
@@ -117,7 +133,7 @@ def stop_workers(workers: Iterable[WorkerProcess], timeout_s: float = 30.0) -> N
         except subprocess.TimeoutExpired:
             os.killpg(worker.process.pid, signal.SIGKILL)
             worker.process.wait(timeout=10)
-        (worker.log_path.parent / f"{worker.stage}.pid").unlink(missing_ok=True)
+        (worker.log_path.parent / f"{worker.log_path.stem}.pid").unlink(missing_ok=True)
 
 
 def _parent_of(article_id: str, raw_ids: set[str]) -> str | None:

@@ -11,7 +11,7 @@ import pytest
 
 from services.core.kafka import admin_client, broker_answers, ensure_topics
 from services.core.settings import KafkaSettings
-from services.supervise import WorkerProcess, scrape, start_worker, stop_workers, wait_ready
+from services.supervise import WorkerProcess, free_port, scrape, start_worker, stop_workers, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -54,16 +54,6 @@ def kafka_env(kafka: KafkaSettings) -> dict[str, str]:
         "WIRESTREAM_KAFKA_TOPIC_PREFIX": kafka.topic_prefix,
         "WIRESTREAM_KAFKA_PARTITIONS": str(kafka.partitions),
     }
-
-
-def free_port() -> int:
-    """Return a TCP port that is free on 127.0.0.1 right now."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture

@@ -12,8 +12,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from services.core.models import RawArticle, Source, Timestamps
-from services.core.outcomes import Rejection
+from services.core.models import DeadLetter, RawArticle, Source, Timestamps
+from services.core.outcomes import Provenance, Rejection
+from services.core.stage import dead_letter
 
 SUFFIXES = {".txt": "text/plain", ".html": "text/html", ".htm": "text/html", ".jsonl": "jsonl"}
 ContentType = Literal["text/plain", "text/html", "application/octet-stream"]
@@ -37,6 +38,12 @@ class BadRecord:
     record_id: str | None
     data: bytes
     rejection: Rejection
+
+
+def dead_letter_of(bad: BadRecord, now: datetime) -> DeadLetter:
+    """The dead letter of an unreadable record, with its file and record id."""
+    source = Source(uri=bad.uri, record_id=bad.record_id)
+    return dead_letter("replay", bad.rejection, bad.data, Provenance(), now, source=source)
 
 
 def find_files(paths: Iterable[Path]) -> list[Path]:

@@ -14,12 +14,17 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from tqdm import tqdm
 
-from services.core.ingest import BadRecord, Payload, new_article_id, read_payloads, to_raw
+from services.core.ingest import (
+    BadRecord,
+    Payload,
+    dead_letter_of,
+    new_article_id,
+    read_payloads,
+    to_raw,
+)
 from services.core.kafka import ensure_topics
-from services.core.models import Source
-from services.core.outcomes import Provenance
 from services.core.settings import DLQ, RAW, KafkaSettings
-from services.core.stage import dead_letter, encode
+from services.core.stage import encode
 
 
 class ReplaySettings(BaseSettings):
@@ -124,14 +129,7 @@ def replay(
 def _send(producer: Any, kafka: KafkaSettings, item: Payload | BadRecord, summary: ReplaySummary) -> None:
     now = datetime.now(UTC)
     if isinstance(item, BadRecord):
-        record = dead_letter(
-            "replay",
-            item.rejection,
-            item.data,
-            Provenance(),
-            now,
-            source=Source(uri=item.uri, record_id=item.record_id),
-        )
+        record = dead_letter_of(item, now)
         key = f"{item.uri}#{item.record_id}"
         producer.send(kafka.topic(DLQ), key=key.encode(), value=encode(record)).get(timeout=30)
         summary.dead_lettered += 1

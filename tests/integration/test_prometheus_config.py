@@ -23,7 +23,8 @@ import yaml
 from prometheus_client import start_http_server
 
 from services.core import metrics
-from tests.conftest import ROOT, free_port
+from services.supervise import free_port
+from tests.conftest import ROOT
 
 PROMETHEUS_DIR = ROOT / "deploy" / "prometheus"
 RULES = PROMETHEUS_DIR / "rules.yml"
