@@ -81,7 +81,7 @@ def prefill(store: dict[str, Any], n: int, config: DeduperConfig, rng: np.random
         store[k.fp_key(fp)] = {"id": aid, "s": aid, "t": t}
         day = t // k.DAY
         ref = [aid, t]
-        for key in (*k.mh_keys(sg.band_hashes(sig, config.mh_bands)), *emb_keys,
+        for key in (*k.mh_keys(sg.band_hashes(sig, config.mh_bands, config.mh_rows)), *emb_keys,
                     *(k.ent_key(e, day) for e in ents)):  # fmt: skip
             refs = store.get(key)
             if refs is None:
@@ -192,7 +192,7 @@ def main() -> None:
     ap.add_argument("--out", default=str(REPO / "bench" / "results" / "dedupe_scaling.json"))
     args = ap.parse_args()
     config = DeduperConfig()
-    shape = ("num_perm", "mh_bands", "emb_bands", "emb_bits", "max_refs", "max_candidates")
+    shape = ("num_perm", "mh_bands", "mh_rows", "emb_bands", "emb_bits", "max_refs", "max_candidates")
     results: dict[str, Any] = {"config": {f: getattr(config, f) for f in shape}}
     results["embedding"] = embedding_cost()
     results["sizes"] = []

@@ -19,11 +19,14 @@ class Expirer:
         shards: int,
         mh_bands: int,
         entity_keys: int,
+        *,
+        mh_rows: int | None = None,
     ) -> None:
         self.store = store
         self.meta = meta_prefix
         self.shards = shards
         self.mh_bands = mh_bands
+        self.mh_rows = mh_rows
         self.entity_keys = entity_keys
         self.evictions = 0
 
@@ -74,7 +77,7 @@ class Expirer:
             del self.store[fp]
         index: list[str] = []
         if doc.get("m"):
-            index += k.mh_keys(sg.band_hashes(sg.unpack_u32(doc["m"]), self.mh_bands))
+            index += k.mh_keys(sg.band_hashes(sg.unpack_u32(doc["m"]), self.mh_bands, self.mh_rows))
         index += doc.get("h", [])
         day = int(doc.get("p", doc["t"])) // k.DAY
         index += [k.ent_key(e, day) for e in doc.get("n", [])[: self.entity_keys]]

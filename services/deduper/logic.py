@@ -34,7 +34,8 @@ class DeduperConfig:
     window_days: float = 7.0
     shingle_size: int = 3
     num_perm: int = 96
-    mh_bands: int = 32
+    mh_bands: int = 16
+    mh_rows: int = 3
     near_threshold: float = 0.5
     min_near_words: int = 8
     emb_bands: int = 16
@@ -80,7 +81,12 @@ class Deduper:
         self.config = config
         self.embed = embed
         self.expirer = Expirer(
-            store, config.meta_prefix, config.exp_shards, config.mh_bands, config.entity_keys
+            store,
+            config.meta_prefix,
+            config.exp_shards,
+            config.mh_bands,
+            config.entity_keys,
+            mh_rows=config.mh_rows,
         )
 
     # -- half 1: signature and keys -------------------------------------------------------------
@@ -91,7 +97,7 @@ class Deduper:
         when_story = int(story_time(article, c.max_future_days).timestamp())
         tokens = sg.words(article.text)
         mh = sg.minhash(tokens, c.shingle_size, c.num_perm) if len(tokens) >= c.min_near_words else None
-        mh_keys = tuple(k.mh_keys(sg.band_hashes(mh, c.mh_bands))) if mh is not None else ()
+        mh_keys = tuple(k.mh_keys(sg.band_hashes(mh, c.mh_bands, c.mh_rows))) if mh is not None else ()
         vector = article.embedding
         if vector is None and self.embed is not None:
             vector = self.embed("\n".join(p for p in (article.title or "", *article.lead, article.text) if p))

@@ -80,9 +80,9 @@ def minhash(tokens: list[str], k: int, num_perm: int) -> U32 | None:
     return result
 
 
-def band_hashes(signature: U32, bands: int) -> list[str]:
-    """One hex hash per LSH band of the signature (rows = len // bands values each)."""
-    rows = signature.size // bands
+def band_hashes(signature: U32, bands: int, rows: int | None = None) -> list[str]:
+    """One hex hash per LSH band over the first bands × rows values (rows default: len // bands)."""
+    rows = rows or signature.size // bands
     mat = signature[: rows * bands].reshape(bands, rows).astype(np.uint64)
     mult, _ = _perms(rows)
     with np.errstate(over="ignore"):
