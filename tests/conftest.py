@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from services.core.kafka import admin_client, broker_answers, ensure_topics
+from services.core.poll import poll_until
 from services.core.settings import KafkaSettings
 from services.supervise import WorkerProcess, free_port, scrape, start_worker, stop_workers, wait_ready
 
@@ -78,13 +79,13 @@ def start_workers(kafka_env: dict[str, str], tmp_path: Path) -> Iterator[Callabl
 
 def wait_for_metric(url: str, sample: str, expected: float, deadline_s: float = 15.0) -> None:
     """Wait until a /metrics sample equals ``expected``; fail with the last value after the deadline."""
-    import time
+    seen: list[float | None] = []
 
-    deadline = time.monotonic() + deadline_s
-    value: float | None = None
-    while time.monotonic() < deadline:
-        value = scrape(url).get(sample)
-        if value == expected:
-            return
-        time.sleep(0.2)
-    pytest.fail(f"{sample} at {url} is {value}, expected {expected}")
+    def check() -> bool:
+        seen.append(scrape(url).get(sample))
+        return seen[-1] == expected
+
+    try:
+        poll_until(check, deadline_s=deadline_s, what=f"{sample} == {expected}")
+    except TimeoutError:
+        pytest.fail(f"{sample} at {url} is {seen[-1] if seen else None}, expected {expected}")

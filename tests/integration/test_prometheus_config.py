@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import subprocess
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -23,6 +22,7 @@ import yaml
 from prometheus_client import start_http_server
 
 from services.core import metrics
+from services.core.poll import poll_until
 from services.supervise import free_port
 from tests.conftest import ROOT
 
@@ -110,20 +110,22 @@ def _query(base: str, promql: str) -> list[dict[str, Any]]:
 
 def _poll(what: str, check: Callable[[], Any], server: subprocess.Popen[bytes], log: Path) -> Any:
     """Call ``check`` until it returns something truthy; fail after the deadline or if the server exits."""
-    deadline = time.monotonic() + 60.0
-    last: object = None
-    while time.monotonic() < deadline:
+    last: list[object] = [None]
+
+    def attempt() -> Any:
         if server.poll() is not None:
             pytest.fail(f"prometheus exited with {server.returncode}:\n{log.read_text()[-3000:]}")
         try:
-            last = check()
+            last[0] = check()
         except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
-            last = exc
-        else:
-            if last:
-                return last
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}; last: {last!r}\n{log.read_text()[-3000:]}")
+            last[0] = exc
+            return None
+        return last[0]
+
+    try:
+        return poll_until(attempt, deadline_s=60.0, what=what)
+    except TimeoutError:
+        pytest.fail(f"timed out waiting for {what}; last: {last[0]!r}\n{log.read_text()[-3000:]}")
 
 
 @pytest.fixture
