@@ -85,9 +85,34 @@ def attach_stage(
     source: Any,
     routes: Mapping[Route, Any],
     observe: Observer | None = None,
+    batch: tuple[int, float] | None = None,
 ) -> Any:
-    """Attach a thin faust agent that runs ``stage`` on every message of ``source``."""
+    """Attach a thin faust agent that runs ``stage`` on every message of ``source``.
+
+    With ``batch=(n, within_s)`` the agent takes up to n events (waiting at most within_s) and
+    runs the stage's batch function on them: one model call for many articles.
+    """
     name = stage.name
+
+    async def send_all(emits: list[Emit]) -> None:
+        for emit in emits:
+            await routes[emit.route].send(
+                key=emit.key.encode(), value=encode(emit.value), partition=emit.partition
+            )
+            _count(name, emit)
+            if observe is not None:
+                observe(emit)
+
+    async def batch_agent(stream: Any) -> None:
+        assert batch is not None
+        async for events in stream.take_events(batch[0], within=batch[1]):
+            started = time.perf_counter()
+            metrics.MESSAGES_IN.labels(name).inc(len(events))
+            messages = [(event.value, _provenance(event.message)) for event in events]
+            await send_all(stage.handle_batch(messages, utcnow()))
+            per_message = (time.perf_counter() - started) / max(1, len(events))
+            for _ in events:
+                metrics.PROCESSING_SECONDS.labels(name).observe(per_message)
 
     async def agent(stream: Any) -> None:
         async for event in stream.events():
@@ -95,19 +120,13 @@ def attach_stage(
             message = event.message
             metrics.MESSAGES_IN.labels(name).inc()
             provenance = _provenance(message)
-            emits = stage.handle(event.value, provenance, utcnow())
-            for emit in emits:
-                await routes[emit.route].send(
-                    key=emit.key.encode(), value=encode(emit.value), partition=emit.partition
-                )
-                _count(name, emit)
-                if observe is not None:
-                    observe(emit)
+            await send_all(stage.handle(event.value, provenance, utcnow()))
             metrics.PROCESSING_SECONDS.labels(name).observe(time.perf_counter() - started)
 
-    agent.__name__ = f"{name}_agent"
+    handler = batch_agent if batch is not None else agent
+    handler.__name__ = f"{name}_agent"
     track_assignment(app, name, source.get_topic_name())
-    return app.agent(source, name=f"{name}-agent", concurrency=1)(agent)
+    return app.agent(source, name=f"{name}-agent", concurrency=1)(handler)
 
 
 def _provenance(message: Any) -> Provenance:

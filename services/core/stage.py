@@ -35,6 +35,8 @@ class Emit:
 
 
 StageFn = Callable[[M, datetime], "Sequence[Emit] | Rejection"]
+# One result per item, in order: the batch form of a stage function (e.g. batched model calls).
+BatchFn = Callable[[list[M], datetime], "list[Sequence[Emit] | Rejection]"]
 
 
 def encode(value: BaseModel) -> bytes:
@@ -98,12 +100,47 @@ class Stage(Generic[M]):
     """A named stage function over one input model, with decode and error handling around it."""
 
     def __init__(
-        self, name: str, input_model: type[M], fn: StageFn[M], *, dlq_max_bytes: int = 64 * 1024
+        self,
+        name: str,
+        input_model: type[M],
+        fn: StageFn[M],
+        *,
+        batch_fn: BatchFn[M] | None = None,
+        dlq_max_bytes: int = 64 * 1024,
     ) -> None:
         self.name = name
         self.input_model = input_model
         self.fn = fn
+        self.batch_fn = batch_fn
         self.dlq_max_bytes = dlq_max_bytes
+
+    def handle_batch(self, messages: Sequence[tuple[bytes | None, Provenance]], now: datetime) -> list[Emit]:
+        """Decode several messages and run the batch function on the valid ones (``fn`` if it fails)."""
+        out: list[Emit] = []
+        good: list[tuple[M, bytes | None, Provenance]] = []
+        for payload, provenance in messages:
+            item = decode(self.input_model, payload)
+            if isinstance(item, Rejection):
+                out.append(self._dlq(item, payload or b"", provenance, now, None))
+            else:
+                good.append((item, payload, provenance))
+        results: list[Sequence[Emit] | Rejection] | None = None
+        if self.batch_fn is not None and good:
+            try:
+                results = self.batch_fn([item for item, _, _ in good], now)
+            except Exception:  # one bad item must not dead-letter the batch: go item by item
+                results = None
+        if results is None or len(results) != len(good):
+            for item, payload, provenance in good:
+                out.extend(self.run(item, provenance, now, payload=payload))
+            return out
+        for (item, payload, provenance), result in zip(good, results, strict=True):
+            if isinstance(result, Rejection):
+                raw = payload if payload is not None else item.model_dump_json().encode()
+                out.append(self._dlq(result, raw, provenance, now, item))
+            else:
+                out.extend(result)
+        return out
 
     def handle(self, payload: bytes | None, provenance: Provenance, now: datetime) -> list[Emit]:
         """Decode a message value and run the stage on it; every failure becomes a DLQ emit."""

@@ -24,5 +24,6 @@ def create(settings: TaggerSettings) -> faust.App:
         "out": raw_topic(app, kafka.topic(TAGGED)),
         "dlq": raw_topic(app, kafka.topic(DLQ)),
     }
-    attach_stage(app, stage, raw_topic(app, kafka.topic(CLEAN)), routes)
+    batch = (settings.batch_size, settings.batch_within_s) if settings.batch_size > 1 else None
+    attach_stage(app, stage, raw_topic(app, kafka.topic(CLEAN)), routes, batch=batch)
     return app

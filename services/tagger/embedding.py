@@ -99,5 +99,13 @@ class Embedder:
 
     def embed_article(self, title: str | None, lead: list[str], text: str) -> list[float]:
         """Embed an article's title, lead bullets and body head (what the tagger should store)."""
-        parts = [title or "", *lead, text]
-        return self.embed("\n".join(p for p in parts if p.strip()))
+        return self.embed(article_head(title, lead, text))
+
+    def embed_articles(self, articles: list[tuple[str | None, list[str], str]]) -> list[list[float]]:
+        """Embed several articles in one model call; the same vectors as ``embed_article``."""
+        return self.embed_many([article_head(*article) for article in articles])
+
+
+def article_head(title: str | None, lead: list[str], text: str) -> str:
+    """The text embedded for an article: title, lead bullets and body, one per line."""
+    return "\n".join(p for p in (title or "", *lead, text) if p.strip())
