@@ -29,7 +29,7 @@ def create(settings: CleanerSettings) -> faust.App:
     lines: Any = json_table(
         app,
         "boilerplate-lines",
-        kafka.partitions,
+        kafka,
         "Learned boilerplate: line hash to the articles that carried it.",
     )
     stage = build_stage(

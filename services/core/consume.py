@@ -84,6 +84,16 @@ def records(
         consumer.close()
 
 
+def _describe(record: Record) -> str:
+    value = record.value if isinstance(record.value, dict) else {}
+    reason = (
+        f" {value.get('stage')}:{value.get('reason')} {value.get('error', '')[:200]}"
+        if "reason" in value
+        else ""
+    )
+    return f"{record.topic}[{record.partition}]@{record.offset} key={record.key}{reason}"
+
+
 def collect_until(
     kafka: KafkaSettings,
     topics: list[str],
@@ -98,7 +108,10 @@ def collect_until(
     try:
         while not done(seen):
             if time.monotonic() > deadline:
-                raise TimeoutError(f"condition not met after {deadline_s:.0f}s; {len(seen)} records read")
+                raise TimeoutError(
+                    f"condition not met after {deadline_s:.0f}s; {len(seen)} records read: "
+                    + "; ".join(_describe(r) for r in seen[:10])
+                )
             for tp_records in consumer.poll(timeout_ms=200).values():
                 for msg in tp_records:
                     key = msg.key.decode("utf-8", "replace") if msg.key is not None else None

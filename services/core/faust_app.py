@@ -16,6 +16,7 @@ import faust
 from pydantic import BaseModel
 
 from services.core import metrics
+from services.core.kafka import ensure_topics
 from services.core.outcomes import Provenance
 from services.core.settings import KafkaSettings, WorkerSettings
 from services.core.stage import Emit, Route, Stage, encode
@@ -68,10 +69,18 @@ def raw_topic(app: faust.App, name: str) -> Any:
     return app.topic(name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
 
 
-def json_table(app: faust.App, name: str, partitions: int, help_text: str) -> Any:
-    """Declare a changelog-backed table with string keys and JSON values."""
+def json_table(app: faust.App, name: str, kafka: KafkaSettings, help_text: str) -> Any:
+    """Declare a changelog-backed table with string keys and JSON values, and create its changelog.
+
+    The changelog topic (compacted) is created here, before the worker starts: a changelog that
+    faust creates itself may appear after the first rebalance, which then leaves the table without
+    active partitions.
+    """
     schema: Any = faust.Schema(key_serializer="json", value_serializer="json")
-    return app.Table(name, schema=schema, partitions=partitions, help=help_text)
+    table = app.Table(name, schema=schema, partitions=kafka.partitions, help=help_text)
+    changelog = table.changelog_topic.get_topic_name()
+    ensure_topics(kafka, [changelog], prefixed=True, configs={"cleanup.policy": "compact"})
+    return table
 
 
 def _ingested(value: BaseModel) -> datetime | None:

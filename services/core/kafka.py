@@ -57,9 +57,18 @@ def wait_until_ready(kafka: KafkaSettings, deadline_s: float = 60.0) -> None:
     )
 
 
-def ensure_topics(kafka: KafkaSettings, names: Iterable[str] = PUBLIC_TOPICS) -> list[str]:
-    """Create the given topics (prefixed) with the configured partitions; return those created."""
-    wanted = [kafka.topic(n) for n in names]
+def ensure_topics(
+    kafka: KafkaSettings,
+    names: Iterable[str] = PUBLIC_TOPICS,
+    *,
+    prefixed: bool = False,
+    configs: dict[str, str] | None = None,
+) -> list[str]:
+    """Create the given topics with the configured partitions; return those created.
+
+    Names get the topic prefix unless ``prefixed`` (already full names, e.g. faust changelogs).
+    """
+    wanted = [n if prefixed else kafka.topic(n) for n in names]
     admin = admin_client(kafka)
     try:
         existing = set(admin.list_topics())
@@ -69,6 +78,7 @@ def ensure_topics(kafka: KafkaSettings, names: Iterable[str] = PUBLIC_TOPICS) ->
                 t: {
                     "num_partitions": kafka.partitions,
                     "replication_factor": kafka.replication_factor,
+                    "configs": configs or {},
                 }
                 for t in missing
             }

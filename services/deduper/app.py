@@ -42,12 +42,10 @@ def create(settings: DeduperSettings) -> faust.App:
     index: Any = json_table(
         app,
         "dedupe-index",
-        kafka.partitions,
+        kafka,
         "Dedupe index: each partition's slice of fingerprint, MinHash, embedding and entity keys.",
     )
-    pending: Any = json_table(
-        app, "dedupe-pending", kafka.partitions, "Articles waiting for their partial verdicts."
-    )
+    pending: Any = json_table(app, "dedupe-pending", kafka, "Articles waiting for their partial verdicts.")
     deduper = PartitionedDeduper(index, kafka.partitions, DeduperConfig(window_days=settings.window_days))
     stages = build_stages(
         deduper,
