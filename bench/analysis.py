@@ -127,9 +127,10 @@ def advice(result: dict[str, Any], out: dict[str, Any]) -> list[str]:
         )
     if "embed" in top:
         notes.append(
-            "fix: the tagger's sentence embedding is most of the pipeline's CPU: encode several articles "
-            "per model call (a faust batch, e.g. stream.take(16, within=0.2)), embed title + lead only, "
-            "use a smaller or int8-quantised model, and give the tagger more workers (scaling above)."
+            "fix: the tagger's sentence embedding is most of the pipeline's CPU. Batching is on "
+            "(WIRESTREAM_TAGGER_BATCH_SIZE) but the e5 engine is compute-bound, so it saves little CPU: "
+            "embed title + lead only, use a smaller or int8-quantised model (EMBEDDING_BACKEND=use is "
+            "~10x cheaper), and give the tagger more workers (scaling above)."
         )
     changelog = out["pipeline_x1"].get("changelog_records_per_article", {})
     writes = {t: n for t, n in changelog.items() if n >= 5}
