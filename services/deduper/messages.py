@@ -40,6 +40,7 @@ class Pending(_Message):
     kind: Literal["article"] = "article"
     article: TaggedArticle
     partitions: list[int]
+    fingerprint: str
 
 
 class PartialVerdict(_Message):

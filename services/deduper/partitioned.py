@@ -132,7 +132,10 @@ class PartitionedDeduper:
 
     def route(self, article: TaggedArticle) -> list[int]:
         """Hop 1: the owner partitions of the article's index keys."""
-        sig = self.signature(article)
+        return self.routes(self.signature(article))
+
+    def routes(self, sig: Signature) -> list[int]:
+        """The owner partitions of a signature's index keys."""
         keys = [key for key in self.shard(0).keys_for(sig) if is_index_key(key)]
         return sorted({owner(key, self.partitions) for key in keys})
 
@@ -193,9 +196,10 @@ class PartitionedDeduper:
 
     def process(self, article: TaggedArticle, *, now: datetime) -> EnrichedArticle:
         """All three hops in one process: the offline path and the unit tests."""
-        partials = [self.probe(n, article) for n in self.route(article)]
+        sig = self.signature(article)
+        partials = [self.probe(n, article) for n in self.routes(sig)]
         verdict = combine(article.article_id, partials)
-        fingerprint = self.signature(article).fingerprint
+        fingerprint = sig.fingerprint
         for partial in partials:
             self.commit(partial.partition, article.article_id, fingerprint, verdict)
         return enrich(article, verdict, fingerprint, now)

@@ -66,9 +66,15 @@ def build_stages(
     """Return the route, index and gather stages; ``pending`` holds articles awaiting verdicts."""
 
     def route(article: TaggedArticle, now: datetime) -> list[Emit]:
-        partitions = deduper.route(article)
+        sig = deduper.signature(article)
+        partitions = deduper.routes(sig)
         emits = [
-            Emit("verdicts", article.article_id, Pending(article=article, partitions=partitions), "internal")
+            Emit(
+                "verdicts",
+                article.article_id,
+                Pending(article=article, partitions=partitions, fingerprint=sig.fingerprint),
+                "internal",
+            )
         ]
         for n in partitions:
             emits.append(
@@ -100,6 +106,7 @@ def build_stages(
         if isinstance(msg, Pending):
             entry["article"] = msg.article.model_dump(mode="json")
             entry["partitions"] = msg.partitions
+            entry["fingerprint"] = msg.fingerprint
         else:
             partials = dict(entry.get("partials") or {})
             partials[str(msg.partition)] = [msg.partition, msg.status, msg.of, msg.similarity, msg.story_id]
@@ -111,7 +118,7 @@ def build_stages(
         pending.pop(article_id, None)
         article = TaggedArticle.model_validate(entry["article"])
         verdict = combine(article_id, [Partial.from_json(v) for v in entry["partials"].values()])
-        fingerprint = deduper.signature(article).fingerprint
+        fingerprint = str(entry["fingerprint"])
         emits = _final(enrich(article, verdict, fingerprint, now), forward_exact)
         for n in entry["partitions"]:
             commit = Commit(
