@@ -143,7 +143,7 @@ def _provenance(message: Any) -> Provenance:
 
 
 def _count(stage: str, emit: Emit) -> None:
-    metrics.MESSAGES_OUT.labels(stage, emit.outcome).inc()
+    metrics.MESSAGES_OUT.labels(stage, emit.outcome_label()).inc()
     if emit.route == "dlq":
         metrics.DLQ.labels(stage, getattr(emit.value, "reason", "unknown")).inc()
         return

@@ -21,6 +21,7 @@ from services.core.outcomes import Provenance, Rejection
 M = TypeVar("M", bound=BaseModel)
 
 Route = Literal["out", "dlq", "duplicates", "probes", "verdicts"]
+INTERNAL_ROUTES: frozenset[str] = frozenset({"probes", "verdicts"})
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,10 @@ class Emit:
     value: BaseModel
     outcome: str = "ok"
     partition: int | None = None
+
+    def outcome_label(self) -> str:
+        """The outcome counted in metrics: ``internal`` for a stage's own hop messages."""
+        return "internal" if self.route in INTERNAL_ROUTES else self.outcome
 
 
 StageFn = Callable[[M, datetime], "Sequence[Emit] | Rejection"]

@@ -55,13 +55,12 @@ def create(settings: DeduperSettings) -> faust.App:
     )
     probes, verdicts = raw_topic(app, kafka.topic(PROBES)), raw_topic(app, kafka.topic(VERDICTS))
     dlq = raw_topic(app, kafka.topic(DLQ))
-    evicted = [0]
 
     def observe_state(_: Emit) -> None:
         metrics.STATE_ENTRIES.labels(STAGE, "dedupe-index").set(deduper.entries())
-        if deduper.evictions > evicted[0]:
-            metrics.STATE_EVICTIONS.labels(STAGE, "dedupe-index").inc(deduper.evictions - evicted[0])
-            evicted[0] = deduper.evictions
+        fresh = deduper.new_evictions()
+        if fresh:
+            metrics.STATE_EVICTIONS.labels(STAGE, "dedupe-index").inc(fresh)
 
     route_routes: dict[Route, Any] = {"probes": probes, "verdicts": verdicts, "dlq": dlq}
     attach_stage(app, stages.route, raw_topic(app, kafka.topic(TAGGED)), route_routes)

@@ -117,6 +117,7 @@ class PartitionedDeduper:
         self.embed = embed
         self._shards: dict[int, Deduper] = {}
         self.evictions = 0
+        self._evictions_reported = 0
 
     def shard(self, partition: int) -> Deduper:
         """The ``Deduper`` of one partition's slice of the state."""
@@ -189,6 +190,12 @@ class PartitionedDeduper:
             "c": canonical,
             "k": 1,  # final: later articles may point to it whatever the ingestion order
         }
+
+    def new_evictions(self) -> int:
+        """Evictions since the previous call (for a counter metric)."""
+        fresh = self.evictions - self._evictions_reported
+        self._evictions_reported = self.evictions
+        return fresh
 
     def entries(self) -> int:
         """Stored article records over the partitions this instance has touched."""

@@ -73,13 +73,10 @@ def build_stages(
                 "verdicts",
                 article.article_id,
                 Pending(article=article, partitions=partitions, fingerprint=sig.fingerprint),
-                "internal",
             )
         ]
         for n in partitions:
-            emits.append(
-                Emit("probes", article.article_id, Probe(partition=n, article=article), "internal", n)
-            )
+            emits.append(Emit("probes", article.article_id, Probe(partition=n, article=article), partition=n))
         return emits
 
     def index(message: IndexMessage, now: datetime) -> list[Emit]:
@@ -97,7 +94,7 @@ def build_stages(
             similarity=p.similarity,
             story_id=p.story_id,
         )
-        return [Emit("verdicts", partial.article_id, partial, "internal")]
+        return [Emit("verdicts", partial.article_id, partial)]
 
     def gather(message: GatherMessage, now: datetime) -> list[Emit]:
         msg = message.root
@@ -130,7 +127,7 @@ def build_stages(
                 similarity=verdict.similarity,
                 story_id=verdict.story_id,
             )
-            emits.append(Emit("probes", article_id, commit, "internal", n))
+            emits.append(Emit("probes", article_id, commit, partition=n))
         return emits
 
     return DeduperStages(
