@@ -36,12 +36,12 @@ RUN groupadd --system --gid 10001 wirestream \
     && useradd --system --uid 10001 --gid wirestream --create-home --home-dir /home/wirestream \
        --shell /usr/sbin/nologin wirestream
 COPY --from=build /opt/venv /opt/venv
-# The working directory holds seeds/ and schemas/ (read-only, owned by root) and the faust data
-# directory .cache/faust (the workers' default WIRESTREAM_<STAGE>_DATA_DIR), writable by the user.
+# The working directory holds seeds/ and schemas/ (read-only, owned by root) and the data
+# directory .cache/wirestream (the workers' default WIRESTREAM_<STAGE>_DATA_DIR), writable by the user.
 WORKDIR /app
 COPY seeds ./seeds
 COPY schemas ./schemas
-RUN mkdir -p /app/.cache/faust && chown -R wirestream:wirestream /app/.cache
+RUN mkdir -p /app/.cache/wirestream && chown -R wirestream:wirestream /app/.cache
 USER 10001:10001
 # Metrics: cleaner 9101, tagger 9102, deduper 9103 (WIRESTREAM_<STAGE>_METRICS_PORT).
 EXPOSE 9101-9103

@@ -72,7 +72,12 @@ def changelog_records(kafka: KafkaSettings) -> dict[str, int]:
 
 def _consume(bootstrap: str, topic: str, count: int, timeout_s: float, ready: Any, out: Any) -> None:
     """Child process: read ``count`` messages of ``topic`` from the start; report first/last arrival."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=None, enable_auto_commit=False)
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap.split(","),
+        group_id=None,
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+    )
     parts = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
     consumer.assign(parts)
     consumer.seek_to_beginning()

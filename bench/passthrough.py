@@ -1,24 +1,30 @@
-"""The framework's limit: the pipeline's three hops as faust agents that forward bytes, no logic.
+"""The framework's limit: the pipeline's three hops run by the stage runner, forwarding each value.
 
-``python -m bench.passthrough cleaner|tagger|deduper`` runs one hop with the same app settings as
-the real workers (``create_app``/``raw_topic``: same acks, partitions, offsets, concurrency=1), so
-the difference to the real pipeline is the stage work: decode, validate, stage function, encode.
-Settings come from ``WIRESTREAM_PASSTHROUGH_<HOP>_*`` (metrics port, data dir) and the usual
-``WIRESTREAM_KAFKA_*``; the consumer group is ``<prefix>wirestream-passthrough-<hop>``.
+``python -m bench.passthrough cleaner|tagger|deduper`` runs one hop with the real workers' runner
+(same transactions, read_committed consumer, commit per cycle); its stage only parses the JSON
+value and re-emits it, so the difference to the real pipeline is the stage work: validation,
+stage function, model encoding. Settings come from ``WIRESTREAM_PASSTHROUGH_<HOP>_*`` (metrics
+port, data dir) and the usual ``WIRESTREAM_KAFKA_*``; the consumer group is
+``<prefix>wirestream-passthrough-<hop>``.
 """
 
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from typing import Any
 
-import faust
+from pydantic import RootModel
 
-from services.core import metrics
-from services.core.faust_app import create_app, raw_topic, run_worker, track_assignment
-from services.core.settings import CLEAN, ENRICHED, RAW, TAGGED, WorkerSettings
+from services.core.runner import Source, Topology, run_worker
+from services.core.settings import CLEAN, DLQ, ENRICHED, RAW, TAGGED, WorkerSettings
+from services.core.stage import Emit, Stage
 
 HOPS = {"cleaner": (RAW, CLEAN), "tagger": (CLEAN, TAGGED), "deduper": (TAGGED, ENRICHED)}
+
+
+class Opaque(RootModel[Any]):
+    """Any JSON value, forwarded unchanged."""
 
 
 def settings_for(hop: str) -> WorkerSettings:
@@ -27,24 +33,22 @@ def settings_for(hop: str) -> WorkerSettings:
     return WorkerSettings(_env_prefix=prefix)
 
 
-def create(hop: str, settings: WorkerSettings) -> faust.App:
-    """Create the faust app of one hop: a single agent forwarding key and value bytes unchanged."""
+def create(hop: str, settings: WorkerSettings) -> Topology:
+    """The topology of one hop: a single stage forwarding every value under its key."""
     name = f"passthrough-{hop}"
     source_name, target_name = HOPS[hop]
-    app = create_app(name, settings)
     kafka = settings.kafka
-    source = raw_topic(app, kafka.topic(source_name))
-    target = raw_topic(app, kafka.topic(target_name))
 
-    async def forward(stream: Any) -> None:
-        async for event in stream.events():
-            metrics.MESSAGES_IN.labels(name).inc()
-            await target.send(key=event.key, value=event.value)
+    def forward(value: Opaque, now: datetime) -> list[Emit]:
+        key = value.root.get("article_id", "") if isinstance(value.root, dict) else ""
+        return [Emit("out", str(key), value)]
 
-    forward.__name__ = f"passthrough_{hop}_agent"
-    track_assignment(app, name, source.get_topic_name())
-    app.agent(source, name=f"{name}-agent", concurrency=1)(forward)
-    return app
+    return Topology(
+        service=name,
+        sources=[Source(kafka.topic(source_name), Stage(name, Opaque, forward))],
+        routes={"out": kafka.topic(target_name), "dlq": kafka.topic(DLQ)},
+        main_topic=kafka.topic(source_name),
+    )
 
 
 def main(argv: list[str]) -> int:

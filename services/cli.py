@@ -27,7 +27,7 @@ def _parser() -> argparse.ArgumentParser:
     kafka = sub.add_parser("kafka", help="manage the local Kafka broker (KRaft, from Maven jars)")
     kafka.add_argument("action", choices=["install", "up", "down", "status", "topics"])
 
-    worker = sub.add_parser("worker", help="run one stage worker (a faust app)")
+    worker = sub.add_parser("worker", help="run one stage worker (the transactional stage runner)")
     worker.add_argument("stage", choices=["cleaner", "tagger", "deduper"])
 
     replay = sub.add_parser("replay", help="produce article files to articles.raw.v1")
@@ -86,7 +86,7 @@ def _kafka(action: str) -> int:
 
 
 def _worker(stage: str) -> int:
-    from services.core.faust_app import run_worker
+    from services.core.runner import run_worker
 
     if stage == "cleaner":
         from services.cleaner.app import create as create_cleaner

@@ -71,7 +71,8 @@ def spawn(
 def start_worker(stage: str, port: int, env: Mapping[str, str], log_dir: Path) -> WorkerProcess:
     """Start one stage worker (``wirestream worker <stage>``), logging to ``log_dir/<stage>.log``."""
     child_env = {**env, f"WIRESTREAM_{stage.upper()}_METRICS_PORT": str(port)}
-    return spawn(stage, stage, port, ["services.cli", "worker", stage], child_env, log_dir)
+    name = f"{stage}-{port}" if (log_dir / f"{stage}.pid").exists() else stage  # a second one: own log
+    return spawn(name, stage, port, ["services.cli", "worker", stage], child_env, log_dir)
 
 
 def stop_from_pid_files(log_dir: Path) -> list[str]:

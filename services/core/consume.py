@@ -34,11 +34,12 @@ def _decode(raw: bytes | None) -> Any:
 
 
 def open_consumer(kafka: KafkaSettings, topics: list[str], *, from_beginning: bool) -> Any:
-    """Return a group-less consumer assigned to every partition of the (full-name) topics."""
+    """Return a group-less ``read_committed`` consumer assigned to every partition of the topics."""
     consumer = KafkaConsumer(
         client_id="wirestream-tail",
         enable_auto_commit=False,
         group_id=None,
+        isolation_level="read_committed",  # outputs are written in transactions
         **kafka.kafka_python_kwargs(),
     )
     partitions: list[Any] = []

@@ -99,3 +99,24 @@ def delete_topics(kafka: KafkaSettings, full_names: Iterable[str]) -> None:
             admin.delete_topics(doomed, raise_errors=False)
     finally:
         admin.close()
+
+
+class PartitionMismatchError(RuntimeError):
+    """A topic's partition count differs from the configured one (ownership would silently change)."""
+
+
+def check_partitions(kafka: KafkaSettings, full_names: Iterable[str]) -> None:
+    """Raise PartitionMismatchError unless every topic has ``kafka.partitions`` partitions."""
+    admin = admin_client(kafka)
+    try:
+        found = {d["name"]: len(d["partitions"]) for d in admin.describe_topics(list(full_names))}
+    finally:
+        admin.close()
+    wrong = {name: count for name, count in found.items() if count != kafka.partitions}
+    if wrong:
+        listed = ", ".join(f"{name} has {count}" for name, count in sorted(wrong.items()))
+        raise PartitionMismatchError(
+            f"WIRESTREAM_KAFKA_PARTITIONS is {kafka.partitions} but {listed}: tasks, state and the "
+            "deduper's key ownership (crc32 % partitions) depend on it. Set it to the topics' count, "
+            "or recreate the topics and the state (changelogs) with the new count."
+        )

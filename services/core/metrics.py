@@ -69,3 +69,20 @@ STATE_EVICTIONS = Counter(
 def serve(host: str, port: int) -> None:
     """Serve ``/metrics`` from the default registry on host:port in a background thread."""
     start_http_server(port, addr=host)
+
+
+CONSUMER_LAG = Gauge(
+    "wirestream_consumer_lag",
+    "Input messages not yet committed: last stable offset minus committed offset, per partition.",
+    ["stage", "topic", "partition"],
+)
+TRANSACTIONS = Counter(
+    "wirestream_transactions_total",
+    "Kafka transactions of a worker's tasks, by result (committed, aborted).",
+    ["stage", "result"],
+)
+TASK_RESETS = Counter(
+    "wirestream_task_resets_total",
+    "Tasks rebuilt after a failed transaction (producer re-initialised, state restored, input rewound).",
+    ["stage", "reason"],
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from typing import Literal
 
 from pydantic import Field, SecretStr
@@ -52,6 +53,22 @@ class KafkaSettings(BaseSettings):
             )
         return kwargs
 
+    def aiokafka_kwargs(self) -> dict[str, object]:
+        """Return connection keyword arguments for aiokafka clients (the stage runner's)."""
+        kwargs: dict[str, object] = {
+            "bootstrap_servers": self.bootstrap_servers.split(","),
+            "security_protocol": self.security_protocol,
+        }
+        if self.security_protocol.endswith("SSL"):
+            kwargs["ssl_context"] = ssl.create_default_context()
+        if self.sasl_mechanism:
+            kwargs["sasl_mechanism"] = self.sasl_mechanism
+            kwargs["sasl_plain_username"] = self.sasl_username
+            kwargs["sasl_plain_password"] = (
+                self.sasl_password.get_secret_value() if self.sasl_password else None
+            )
+        return kwargs
+
 
 class WorkerSettings(BaseSettings):
     """Settings common to the stage workers; each stage subclasses it with its own env prefix."""
@@ -61,7 +78,19 @@ class WorkerSettings(BaseSettings):
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     metrics_host: str = "0.0.0.0"
     metrics_port: int = 9100
-    store: str = Field(default="memory://", description="faust table store: memory:// or rocksdb://")
-    data_dir: str = Field(default=".cache/faust", description="faust data directory (rocksdb tables).")
+    data_dir: str = Field(default=".cache/wirestream", description="the worker's data directory.")
     log_level: str = "info"
     dlq_payload_max_bytes: int = Field(default=64 * 1024, ge=256)
+    max_message_bytes: int = Field(
+        default=1_000_000,
+        ge=4096,
+        description="Largest record a stage emits (below the producer's max request size and the "
+        "topics' max.message.bytes); a larger output becomes an output_too_large dead letter.",
+    )
+    max_poll_records: int = Field(default=64, ge=1, description="Input records per transaction cycle.")
+    transaction_timeout_s: float = Field(
+        default=30.0, gt=0, description="A cycle's sends and commit must finish within this (else reset)."
+    )
+    shutdown_timeout_s: float = Field(
+        default=8.0, gt=0, description="SIGTERM: the longest wait for the open cycle and the clients."
+    )

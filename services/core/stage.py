@@ -119,32 +119,65 @@ class Stage(Generic[M]):
         self.batch_fn = batch_fn
         self.dlq_max_bytes = dlq_max_bytes
 
-    def handle_batch(self, messages: Sequence[tuple[bytes | None, Provenance]], now: datetime) -> list[Emit]:
-        """Decode several messages and run the batch function on the valid ones (``fn`` if it fails)."""
-        out: list[Emit] = []
-        good: list[tuple[M, bytes | None, Provenance]] = []
-        for payload, provenance in messages:
+    def handle_many(
+        self, messages: Sequence[tuple[bytes | None, Provenance]], now: datetime
+    ) -> list[list[Emit]]:
+        """Decode several messages and run the stage on them; one list of emits per message, in order.
+
+        With a batch function the valid messages go through it in one call (``fn`` item by item
+        if it fails), e.g. one model call for many articles.
+        """
+        out: list[list[Emit]] = [[] for _ in messages]
+        good: list[tuple[int, M, bytes | None, Provenance]] = []
+        for i, (payload, provenance) in enumerate(messages):
             item = decode(self.input_model, payload)
             if isinstance(item, Rejection):
-                out.append(self._dlq(item, payload or b"", provenance, now, None))
+                out[i] = [self._dlq(item, payload or b"", provenance, now, None)]
             else:
-                good.append((item, payload, provenance))
+                good.append((i, item, payload, provenance))
         results: list[Sequence[Emit] | Rejection] | None = None
         if self.batch_fn is not None and good:
             try:
-                results = self.batch_fn([item for item, _, _ in good], now)
+                results = self.batch_fn([item for _, item, _, _ in good], now)
             except Exception:  # one bad item must not dead-letter the batch: go item by item
                 results = None
         if results is None or len(results) != len(good):
-            for item, payload, provenance in good:
-                out.extend(self.run(item, provenance, now, payload=payload))
+            for i, item, payload, provenance in good:
+                out[i] = self.run(item, provenance, now, payload=payload)
             return out
-        for (item, payload, provenance), result in zip(good, results, strict=True):
+        for (i, item, payload, provenance), result in zip(good, results, strict=True):
             if isinstance(result, Rejection):
                 raw = payload if payload is not None else item.model_dump_json().encode()
-                out.append(self._dlq(result, raw, provenance, now, item))
+                out[i] = [self._dlq(result, raw, provenance, now, item)]
             else:
-                out.extend(result)
+                out[i] = list(result)
+        return out
+
+    def handle_batch(self, messages: Sequence[tuple[bytes | None, Provenance]], now: datetime) -> list[Emit]:
+        """``handle_many``, flattened."""
+        return [emit for emits in self.handle_many(messages, now) for emit in emits]
+
+    def bounded(
+        self,
+        emits: Sequence[Emit],
+        payload: bytes | None,
+        provenance: Provenance,
+        now: datetime,
+        max_bytes: int,
+    ) -> list[tuple[Emit, bytes]]:
+        """Encode a message's emits; one over ``max_bytes`` becomes an ``output_too_large`` dead letter."""
+        out: list[tuple[Emit, bytes]] = []
+        for emit in emits:
+            data = encode(emit.value)
+            if len(data) > max_bytes:
+                rejection = Rejection(
+                    "output_too_large",
+                    f"{self.name} produced a {emit.route} record of {len(data)} bytes for "
+                    f"{emit.key}, over the {max_bytes}-byte limit",
+                )
+                emit = self._dlq(rejection, payload or b"", provenance, now, emit.value)
+                data = encode(emit.value)
+            out.append((emit, data))
         return out
 
     def handle(self, payload: bytes | None, provenance: Provenance, now: datetime) -> list[Emit]:
@@ -174,7 +207,7 @@ class Stage(Generic[M]):
         payload: bytes,
         provenance: Provenance,
         now: datetime,
-        item: M | None,
+        item: BaseModel | None,
     ) -> Emit:
         article_id = getattr(item, "article_id", None)
         source = getattr(item, "source", None)

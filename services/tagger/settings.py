@@ -22,7 +22,6 @@ class TaggerSettings(WorkerSettings):
         "(about 10x cheaper, weaker); none: no embedding (the deduper then finds exact and near only).",
     )
     embedding_threads: int = Field(default=1, ge=1, description="CPU threads of the embedding model.")
-    batch_size: int = Field(default=16, ge=1, description="Articles per model call (1: no batching).")
-    batch_within_s: float = Field(
-        default=0.05, gt=0, description="Longest wait to fill a batch (adds at most this latency)."
+    max_poll_records: int = Field(
+        default=16, ge=1, description="Articles per cycle: each task's share is one embedding call."
     )

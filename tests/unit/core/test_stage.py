@@ -86,3 +86,23 @@ def test_binary_payload_is_kept_as_base64_and_truncated() -> None:
 def test_decode_returns_model() -> None:
     decoded = decode(RawArticle, encode(_raw()))
     assert isinstance(decoded, RawArticle) and decoded.text == "hello"
+
+
+def test_an_output_over_the_size_limit_becomes_a_dead_letter_with_the_input() -> None:
+    payload = encode(_raw("x" * 5000))
+    emits = STAGE.handle(payload, PROV, NOW)
+    (small,) = STAGE.bounded(emits, payload, PROV, NOW, max_bytes=100_000)
+    assert small[0].route == "out" and small[1] == encode(emits[0].value)
+    ((emit, data),) = STAGE.bounded(emits, payload, PROV, NOW, max_bytes=4096)
+    assert emit.route == "dlq" and len(data) < len(payload) + 4096
+    letter = emit.value
+    assert getattr(letter, "reason", None) == "output_too_large"
+    assert getattr(letter, "article_id", None) == "a-1" and getattr(letter, "source_offset", None) == 41
+    assert getattr(letter, "payload", "").startswith('{"schema_version"')
+
+
+def test_handle_many_keeps_one_result_per_message_in_order() -> None:
+    messages = [(encode(_raw("one")), PROV), (b"", PROV), (encode(_raw("boom")), PROV)]
+    results = STAGE.handle_many(messages, NOW)
+    assert [[e.route for e in r] for r in results] == [["out"], ["dlq"], ["dlq"]]
+    assert getattr(results[2][0].value, "reason", None) == "processing_error"
