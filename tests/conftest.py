@@ -12,6 +12,8 @@ import pytest
 from services.core.kafka import admin_client, broker_answers, ensure_topics
 from services.core.poll import poll_until
 from services.core.settings import KafkaSettings
+from services.localbroker import broker as localbroker
+from services.localbroker.broker import PrivateBrokerSettings
 from services.supervise import WorkerProcess, free_port, scrape, start_worker, stop_workers, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,3 +91,19 @@ def wait_for_metric(url: str, sample: str, expected: float, deadline_s: float = 
         poll_until(check, deadline_s=deadline_s, what=f"{sample} == {expected}")
     except TimeoutError:
         pytest.fail(f"{sample} at {url} is {seen[-1] if seen else None}, expected {expected}")
+
+
+@pytest.fixture
+def private_broker(tmp_path: Path) -> Iterator[PrivateBrokerSettings]:
+    """A broker of the test's own (other ports, own data) that the test may kill; stopped after it."""
+    settings = PrivateBrokerSettings(
+        home=tmp_path / "kafka", port=free_port(), controller_port=free_port(), heap_opts="-Xms128m -Xmx384m"
+    )
+    try:
+        localbroker.up(settings)
+    except Exception as exc:  # no jars or no Java: a failure under CI, a skip elsewhere
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"private broker did not start: {exc}")
+        pytest.skip(f"private broker did not start: {exc}")
+    yield settings
+    localbroker.kill(settings)

@@ -24,7 +24,7 @@ from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.errors import IllegalOperation, ProducerFenced
 
 from services.core import metrics
-from services.core.kafka import check_partitions, ensure_topics
+from services.core.kafka import PartitionMismatchError, check_partitions, ensure_topics
 from services.core.outcomes import Provenance
 from services.core.settings import WorkerSettings
 from services.core.stage import Emit, Route, Stage
@@ -132,12 +132,11 @@ class StageRunner(ConsumerRebalanceListener):  # type: ignore[misc]
         except Exception as exc:  # the broker may be restarting: retry with a backoff
             await task.close()
             self.attempts[n] = attempts = self.attempts.get(n, 0) + 1
-            self.retry_at[n] = time.monotonic() + min(5.0, 0.2 * 2**attempts)
+            self.retry_at[n] = time.monotonic() + min(10.0, 0.2 * 2**attempts)
             log.warning("task %d not ready yet (%r); retry %d", n, exc, attempts)
             return
         self.tasks[n] = task
         self.retry_at.pop(n, None)
-        self.attempts.pop(n, None)
         assert self.consumer is not None
         if tps := self._tps(n):
             self.consumer.resume(*tps)
@@ -180,8 +179,10 @@ class StageRunner(ConsumerRebalanceListener):  # type: ignore[misc]
         self._pause(n)
         fenced = isinstance(exc, ProducerFenced | IllegalOperation)
         # Fenced: another worker holds task n; reopening now would fence it back. A rebalance will
-        # say who owns n; if none comes (we still own it), reopen after a session timeout.
-        wait = 2 * self.session_timeout_s if fenced else 0.0
+        # say who owns n; if none comes (we still own it), reopen after a session timeout. Other
+        # failures retry with a growing backoff (a rejection that repeats stalls, never skips).
+        self.attempts[n] = attempts = self.attempts.get(n, 0) + 1
+        wait = 2 * self.session_timeout_s if fenced else min(10.0, 0.1 * 2**attempts)
         self.retry_at[n] = time.monotonic() + wait
 
     # -- the loop ------------------------------------------------------------------------------
@@ -288,6 +289,7 @@ class StageRunner(ConsumerRebalanceListener):  # type: ignore[misc]
         for table in self.topology.tables:
             table.store(n).commit()
         self.committed.update(offsets)
+        self.attempts.pop(n, None)
         metrics.TRANSACTIONS.labels(self.topology.service, "committed").inc()
         for source, emit in emitted:
             count(source.stage.name, emit)
@@ -360,7 +362,10 @@ def run_worker(topology: Topology, settings: WorkerSettings) -> None:
     )
     for noisy in ("aiokafka", "kafka"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    prepare(topology, settings)
+    try:
+        prepare(topology, settings)
+    except PartitionMismatchError as exc:
+        raise SystemExit(f"wirestream worker {topology.service}: {exc}") from None
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     metrics.serve(settings.metrics_host, settings.metrics_port)
     metrics.ASSIGNED_PARTITIONS.labels(topology.service).set(0)

@@ -83,7 +83,7 @@ class WorkerSettings(BaseSettings):
     dlq_payload_max_bytes: int = Field(default=64 * 1024, ge=256)
     max_message_bytes: int = Field(
         default=1_000_000,
-        ge=4096,
+        ge=1024,
         description="Largest record a stage emits (below the producer's max request size and the "
         "topics' max.message.bytes); a larger output becomes an output_too_large dead letter.",
     )

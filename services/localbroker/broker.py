@@ -227,3 +227,25 @@ def down(settings: BrokerSettings) -> bool:
 def _reap(pid: int) -> None:
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+
+
+class PrivateBrokerSettings(BrokerSettings):
+    """A broker of its own (home, ports: tests, chaos runs) sharing the project broker's jars."""
+
+    jars_home: Path = PROJECT_DIR / ".cache" / "kafka"
+
+    @property
+    def lib_dir(self) -> Path:
+        """Folder of the Kafka jars: the project broker's, so they are fetched once."""
+        return self.jars_home / "lib"
+
+
+def kill(settings: BrokerSettings) -> int | None:
+    """``kill -9`` the broker started by ``up`` and reap it; return its pid (None when none ran)."""
+    pid = _read_pid(settings)
+    if pid is None:
+        return None
+    os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+    return pid
