@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from services.cleaner.logic import BoilerplateMemory, CleanerConfig, clean
+from services.core.clock import bound_article
 from services.core.models import RawArticle
 from services.core.outcomes import Rejection
 from services.core.stage import Emit, Stage
@@ -27,6 +28,6 @@ def build_stage(
         result = clean(raw, now=now, config=config, learned=memory)
         if isinstance(result, Rejection):
             return result
-        return [Emit("out", article.article_id, article) for article in result]
+        return [Emit("out", a.article_id, bound_article(a, now)) for a in result]
 
     return Stage(STAGE, RawArticle, run, dlq_max_bytes=dlq_max_bytes)

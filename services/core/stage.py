@@ -209,8 +209,7 @@ class Stage(Generic[M]):
         now: datetime,
         item: BaseModel | None,
     ) -> Emit:
-        article_id = getattr(item, "article_id", None)
-        source = getattr(item, "source", None)
+        article_id, source = _identity(item)
         record = dead_letter(
             self.name,
             rejection,
@@ -227,3 +226,14 @@ class Stage(Generic[M]):
             record,
             outcome="dlq",
         )
+
+
+def _identity(item: BaseModel | None) -> tuple[str | None, Source | None]:
+    """The article id and source of an item, also inside a wrapper (``root``) or a hop message."""
+    inner: object = getattr(item, "root", item)
+    inner = getattr(inner, "article", inner) if not hasattr(inner, "article_id") else inner
+    article_id = getattr(inner, "article_id", None)
+    source = getattr(inner, "source", None)
+    return (article_id if isinstance(article_id, str) else None), (
+        source if isinstance(source, Source) else None
+    )

@@ -191,6 +191,8 @@ class Deduper:
         if best is None:
             return None
         jac, _, doc_id, doc = best
+        if doc.get("f") == sig.fingerprint:  # the same text, found through its MinHash bands
+            return Verdict("exact", doc_id, 1.0, doc["s"])
         return Verdict("near", doc.get("c", doc_id), round(jac, 4), doc["s"])
 
     def _best_story(self, sig: Signature, docs: list[tuple[str, dict[str, Any]]]) -> Verdict | None:

@@ -53,6 +53,7 @@ class PartialVerdict(_Message):
     of: str | None
     similarity: float | None
     story_id: str
+    error: str | None = None  # the probe failed there: the gather dead-letters the article
 
 
 class IndexMessage(RootModel[Annotated[Probe | Commit, Field(discriminator="kind")]]):

@@ -151,18 +151,26 @@ class PartitionedDeduper:
         values = _read(shard.store, [key for key in shard.keys_for(sig) if owned(key)])
         values.update(_read(shard.store, shard.doc_keys(sig, values)))
         mine = _order(article)
-        # A later-ingested article whose verdict is not final yet cannot be the original: it may be
-        # judging this one right now on another partition, and the two must not point at each other.
+        # Only final records (the gather committed their verdict) may be an original: a record
+        # still in flight may be judging this article right now elsewhere, or end up a duplicate
+        # itself, so pointing at it could make a pair or leak a provisional story. Two matching
+        # articles both in flight therefore both stay unique (consistent, never contradictory).
         for key in [key for key in values if key.startswith("doc:") and key[4:] != sig.article_id]:
-            doc = values[key]
-            if not doc.get("k") and int(doc.get("o", doc["t"] * 1_000_000)) > mine:
+            if not values[key].get("k"):
                 del values[key]
+        fp_key = k.fp_key(sig.fingerprint)
+        keep_fp = False
+        first = values.get(fp_key)
+        if first is not None and first["id"] != sig.article_id and not first.get("k"):
+            del values[fp_key]  # its holder is in flight: not an original yet
+            # the earlier-ingested article of a text holds its fingerprint; a later one yields it
+            keep_fp = _order_of(first) < mine
         verdict = shard.decide(sig, values)
         for key, value in shard.updates(sig, verdict, values).items():
-            if not owned(key):
+            if not owned(key) or (key == fp_key and keep_fp):
                 continue
-            if key == k.doc_key(sig.article_id) and value is not None:
-                value = {**value, "o": mine}
+            if key in (k.doc_key(sig.article_id), fp_key) and value is not None:
+                value = {**value, "o": list(mine)}
             if value is None:
                 shard.store.pop(key, None)
             else:
@@ -177,8 +185,12 @@ class PartitionedDeduper:
         store = self.shard(partition).store
         fp_key = k.fp_key(fingerprint)
         first = store.get(fp_key) if owner(fp_key, self.partitions) == partition else None
-        if first is not None and first["id"] == article_id and first["s"] != verdict.story_id:
-            store[fp_key] = {**first, "s": verdict.story_id}
+        if (
+            first is not None
+            and first["id"] == article_id
+            and (first["s"] != verdict.story_id or not first.get("k"))
+        ):
+            store[fp_key] = {**first, "s": verdict.story_id, "k": 1}  # final: an original from now on
         doc = store.get(k.doc_key(article_id))
         if doc is None:
             return
@@ -212,9 +224,17 @@ class PartitionedDeduper:
         return enrich(article, verdict, fingerprint, now)
 
 
-def _order(article: TaggedArticle) -> int:
-    """Ingestion time in microseconds: who came first."""
-    return int(article.timestamps.ingested.timestamp() * 1_000_000)
+def _order(article: TaggedArticle) -> tuple[int, str]:
+    """Who came first: ingestion time in microseconds, then the id (split parts share one time)."""
+    return int(article.timestamps.ingested.timestamp() * 1_000_000), article.article_id
+
+
+def _order_of(record: Mapping[str, Any]) -> tuple[int, str]:
+    """The order stored in a fingerprint record (older records: their event time)."""
+    stored = record.get("o")
+    if isinstance(stored, list) and len(stored) == 2:
+        return int(stored[0]), str(stored[1])
+    return int(record["t"]) * 1_000_000, str(record["id"])
 
 
 def _read(store: Mapping[str, Any], keys: list[str]) -> dict[str, Any]:

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from services.core.clock import bound_article
 from services.core.models import EnrichedArticle, TaggedArticle
-from services.core.stage import Emit, Stage
+from services.core.outcomes import Provenance, Rejection
+from services.core.stage import Emit, Stage, dead_letter
 from services.deduper.messages import (
     Commit,
     GatherMessage,
@@ -42,9 +44,26 @@ def build_stage(
     """Return the single-process deduper stage; exact duplicates go to the duplicates route."""
 
     def run(article: TaggedArticle, now: datetime) -> list[Emit]:
-        return _final(deduper.process(article, now=now), forward_exact)
+        return _final(deduper.process(bound_article(article, now), now=now), forward_exact)
 
     return Stage(STAGE, TaggedArticle, run, dlq_max_bytes=dlq_max_bytes)
+
+
+def _failed(article: TaggedArticle, error: str, now: datetime, max_bytes: int) -> Emit:
+    """The dead letter of an article whose probe failed on an owner partition."""
+    rejection = Rejection("processing_error", error)
+    payload = article.model_dump_json().encode()
+    letter = dead_letter(
+        STAGE,
+        rejection,
+        payload,
+        Provenance(),
+        now,
+        article_id=article.article_id,
+        source=article.source,
+        max_bytes=max_bytes,
+    )
+    return Emit("dlq", article.article_id, letter, outcome="dlq")
 
 
 @dataclass(frozen=True)
@@ -66,6 +85,7 @@ def build_stages(
     """Return the route, index and gather stages; ``pending`` holds articles awaiting verdicts."""
 
     def route(article: TaggedArticle, now: datetime) -> list[Emit]:
+        article = bound_article(article, now)  # one future clock must not move the window
         sig = deduper.signature(article)
         partitions = deduper.routes(sig)
         emits = [
@@ -85,9 +105,23 @@ def build_stages(
             verdict = Verdict(msg.status, msg.of, msg.similarity, msg.story_id)
             deduper.commit(msg.partition, msg.article_id, msg.fingerprint, verdict)
             return []
-        p = deduper.probe(msg.partition, msg.article)
+        article_id = msg.article.article_id
+        try:
+            p = deduper.probe(msg.partition, msg.article)
+        except Exception as exc:  # the gather waits for this partition: tell it, it dead-letters
+            error = f"deduper-index failed on partition {msg.partition}: {exc!r}"
+            failed = PartialVerdict(
+                article_id=article_id,
+                partition=msg.partition,
+                status="unique",
+                of=None,
+                similarity=None,
+                story_id=article_id,
+                error=error,
+            )
+            return [Emit("verdicts", article_id, failed)]
         partial = PartialVerdict(
-            article_id=msg.article.article_id,
+            article_id=article_id,
             partition=p.partition,
             status=p.status,
             of=p.of,
@@ -108,12 +142,16 @@ def build_stages(
             partials = dict(entry.get("partials") or {})
             partials[str(msg.partition)] = [msg.partition, msg.status, msg.of, msg.similarity, msg.story_id]
             entry["partials"] = partials
+            if msg.error:
+                entry["errors"] = [*(entry.get("errors") or []), msg.error]
         received = {int(p) for p in entry.get("partials") or {}}
         if "article" not in entry or not set(entry["partitions"]) <= received:
             pending[article_id] = entry  # reassigned, never mutated: the changelog sees it
             return []
         pending.pop(article_id, None)
         article = TaggedArticle.model_validate(entry["article"])
+        if entry.get("errors"):
+            return [_failed(article, "; ".join(entry["errors"]), now, dlq_max_bytes)]
         verdict = combine(article_id, [Partial.from_json(v) for v in entry["partials"].values()])
         fingerprint = str(entry["fingerprint"])
         emits = _final(enrich(article, verdict, fingerprint, now), forward_exact)

@@ -1,0 +1,83 @@
+"""The deduper's streaming hops as pure stages: every article ends as one output or one dead letter."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from services.core.models import DeadLetter, EnrichedArticle
+from services.core.outcomes import Provenance
+from services.core.stage import Emit, encode
+from services.deduper.partitioned import PartitionedDeduper
+from services.deduper.stage import build_stages
+from tests.unit.deduper.conftest import make_article
+
+PROV = Provenance("t", 0, 7)
+
+
+def _deliver(stages: Any, emits: list[Emit], now: datetime) -> list[Emit]:
+    """Run hop messages through their stages until only final emits (out, duplicates, dlq) remain."""
+    finals: list[Emit] = []
+    queue = list(emits)
+    while queue:
+        emit = queue.pop(0)
+        if emit.route == "probes":
+            queue.extend(stages.index.handle(encode(emit.value), PROV, now))
+        elif emit.route == "verdicts":
+            queue.extend(stages.gather.handle(encode(emit.value), PROV, now))
+        else:
+            finals.append(emit)
+    return finals
+
+
+def test_an_article_comes_out_once_through_the_three_hops(seed_texts: list[str], base_time: datetime) -> None:
+    pending: dict[str, Any] = {}
+    stages = build_stages(PartitionedDeduper({}, 4), pending)
+    article = make_article("x1", seed_texts[0], base_time)
+    finals = _deliver(stages, stages.route.handle(encode(article), PROV, base_time), base_time)
+    assert [(e.route, e.key) for e in finals] == [("out", "x1")]
+    assert isinstance(finals[0].value, EnrichedArticle) and not pending
+
+
+def test_a_probe_that_fails_dead_letters_its_article_instead_of_waiting_forever(
+    seed_texts: list[str], base_time: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pending: dict[str, Any] = {}
+    deduper = PartitionedDeduper({}, 4)
+    stages = build_stages(deduper, pending)
+    article = make_article("x2", seed_texts[1], base_time)
+    routed = stages.route.handle(encode(article), PROV, base_time)
+    victim = next(e.partition for e in routed if e.route == "probes")
+    real = deduper.probe
+
+    def probe(partition: int, a: Any) -> Any:
+        if partition == victim:
+            raise RuntimeError("disk on fire")
+        return real(partition, a)
+
+    monkeypatch.setattr(deduper, "probe", probe)
+    finals = _deliver(stages, routed, base_time)
+    assert [(e.route, e.key) for e in finals] == [("dlq", "x2")], "one dead letter, no output"
+    letter = finals[0].value
+    assert isinstance(letter, DeadLetter) and letter.reason == "processing_error"
+    assert letter.article_id == "x2" and "disk on fire" in letter.error and letter.source is not None
+    assert not pending, "nothing left waiting"
+
+
+class _BrokenTable(dict[str, Any]):
+    def get(self, key: str, default: Any = None) -> Any:
+        raise OSError("state store unavailable")
+
+
+def test_a_hop_message_that_fails_is_a_dead_letter_with_its_article_id(
+    seed_texts: list[str], base_time: datetime
+) -> None:
+    stages = build_stages(PartitionedDeduper({}, 4), _BrokenTable())
+    article = make_article("x3", seed_texts[2], base_time)
+    pending = next(e for e in stages.route.handle(encode(article), PROV, base_time) if e.route == "verdicts")
+    (letter,) = stages.gather.handle(encode(pending.value), PROV, base_time)
+    assert letter.route == "dlq" and letter.key == "x3"
+    assert isinstance(letter.value, DeadLetter) and letter.value.article_id == "x3"
+    assert letter.value.source is not None and letter.value.reason == "processing_error"
