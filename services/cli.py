@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from services.chaos import cli as chaos_cli
 from services.loadtest import cli as loadtest_cli
 
 DEFAULT_SEEDS = Path("seeds")
@@ -55,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--keep", action="store_true", help="leave the broker and workers running")
     demo.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for results")
     loadtest_cli.add_parser(sub)
+    chaos_cli.add_parser(sub)
     return parser
 
 
@@ -147,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             progress=not args.quiet,
         )
         print(summary.describe())
-        return 0
+        return 1 if summary.failed else 0
     if args.command == "process":
         from services.offline import OfflinePipeline, process
 
@@ -167,6 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "loadtest":
         return loadtest_cli.run(args)
+    if args.command == "chaos":
+        return chaos_cli.run(args)
     if args.command == "demo":
         from services.demo import run_demo
 

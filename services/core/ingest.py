@@ -40,10 +40,12 @@ class BadRecord:
     rejection: Rejection
 
 
-def dead_letter_of(bad: BadRecord, now: datetime) -> DeadLetter:
+def dead_letter_of(bad: BadRecord, now: datetime, max_bytes: int = 64 * 1024) -> DeadLetter:
     """The dead letter of an unreadable record, with its file and record id."""
     source = Source(uri=bad.uri, record_id=bad.record_id)
-    return dead_letter("replay", bad.rejection, bad.data, Provenance(), now, source=source)
+    return dead_letter(
+        "replay", bad.rejection, bad.data, Provenance(), now, source=source, max_bytes=max_bytes
+    )
 
 
 def find_files(paths: Iterable[Path]) -> list[Path]:

@@ -78,7 +78,7 @@ def ensure_topics(
                 t: {
                     "num_partitions": kafka.partitions,
                     "replication_factor": kafka.replication_factor,
-                    "configs": configs or {},
+                    "configs": {"max.message.bytes": str(kafka.max_message_bytes), **(configs or {})},
                 }
                 for t in missing
             }

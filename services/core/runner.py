@@ -123,7 +123,13 @@ class StageRunner(ConsumerRebalanceListener):  # type: ignore[misc]
             await asyncio.gather(*(self._open(n) for n in due))
 
     async def _open(self, n: int) -> None:
-        task = Task(n, f"{self.group}-{n}", self.client, self.settings.transaction_timeout_s)
+        task = Task(
+            n,
+            f"{self.group}-{n}",
+            self.client,
+            self.settings.transaction_timeout_s,
+            self.settings.kafka.max_message_bytes,
+        )
         try:
             await task.open()
             timeout = self.settings.transaction_timeout_s

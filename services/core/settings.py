@@ -5,7 +5,7 @@ from __future__ import annotations
 import ssl
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 RAW = "articles.raw.v1"
@@ -30,6 +30,12 @@ class KafkaSettings(BaseSettings):
     topic_prefix: str = Field(default="", description="Prepended to every topic and group id.")
     partitions: int = Field(default=4, ge=1)
     replication_factor: int = Field(default=1, ge=1)
+    max_message_bytes: int = Field(
+        default=4 * 1024 * 1024,
+        ge=64 * 1024,
+        description="max.message.bytes of the topics the project creates and the producers' max request "
+        "size: a larger record is a dead letter (payload_too_large at replay), never a failed send.",
+    )
 
     def topic(self, name: str) -> str:
         """Return the full name of a topic, with the configured prefix."""
@@ -94,3 +100,13 @@ class WorkerSettings(BaseSettings):
     shutdown_timeout_s: float = Field(
         default=8.0, gt=0, description="SIGTERM: the longest wait for the open cycle and the clients."
     )
+
+    @model_validator(mode="after")
+    def _emits_fit_the_topics(self) -> WorkerSettings:
+        """A stage's largest record must fit the topics' and producers' limit."""
+        if self.max_message_bytes > self.kafka.max_message_bytes:
+            raise ValueError(
+                f"max_message_bytes ({self.max_message_bytes}) exceeds WIRESTREAM_KAFKA_MAX_MESSAGE_BYTES "
+                f"({self.kafka.max_message_bytes}), the topics' max.message.bytes"
+            )
+        return self

@@ -36,8 +36,16 @@ class Outgoing:
 class Task:
     """Task n of a worker: the transactional producer of partition n and its tables' stores."""
 
-    def __init__(self, number: int, transactional_id: str, client: dict[str, Any], timeout_s: float) -> None:
+    def __init__(
+        self,
+        number: int,
+        transactional_id: str,
+        client: dict[str, Any],
+        timeout_s: float,
+        max_request_size: int,
+    ) -> None:
         self.number = number
+        self.max_request_size = max_request_size
         self.transactional_id = transactional_id
         self.client = client
         self.timeout_s = timeout_s
@@ -51,8 +59,8 @@ class Task:
             acks="all",
             transaction_timeout_ms=int(max(60.0, self.timeout_s * 2) * 1000),
             request_timeout_ms=int(self.timeout_s * 1000),
-            max_request_size=2 * 1024 * 1024,
             linger_ms=5,
+            max_request_size=self.max_request_size,
             **self.client,
         )
         try:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from kafka import KafkaProducer
+from kafka.errors import KafkaError
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from tqdm import tqdm
@@ -23,8 +25,12 @@ from services.core.ingest import (
     to_raw,
 )
 from services.core.kafka import ensure_topics
+from services.core.outcomes import Rejection
 from services.core.settings import DLQ, RAW, KafkaSettings
 from services.core.stage import encode
+
+# Kafka's record batch header and record framing: what a value may use of the message limit.
+RECORD_OVERHEAD = 1024
 
 
 class ReplaySettings(BaseSettings):
@@ -40,22 +46,38 @@ class ReplaySettings(BaseSettings):
 
 @dataclass
 class ReplaySummary:
-    """What a replay produced."""
+    """What a replay produced: counted when the broker acknowledged, never when merely sent."""
 
     produced: int = 0
     dead_lettered: int = 0
+    failed: int = 0
     bytes: int = 0
     seconds: float = 0.0
     article_ids: list[str] = field(default_factory=list)
     by_file: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+
+    def acknowledged(self, article_id: str, uri: str, size: int) -> None:
+        """Count one record the broker acknowledged."""
+        self.produced += 1
+        self.bytes += size
+        self.article_ids.append(article_id)
+        self.by_file[uri] += 1
+
+    def rejected(self, article_id: str, exc: BaseException) -> None:
+        """Count one record the broker did not take."""
+        self.failed += 1
+        if len(self.errors) < 20:
+            self.errors.append(f"{article_id}: {exc!r}")
 
     def describe(self) -> str:
         """Return a one-line summary."""
         rate = self.produced / self.seconds if self.seconds > 0 else 0.0
+        failed = f"; {self.failed} FAILED to send ({'; '.join(self.errors[:3])})" if self.failed else ""
         return (
             f"replayed {self.produced} articles ({self.bytes / 1024:.1f} KiB) from "
             f"{len(self.by_file)} sources in {self.seconds:.2f}s ({rate:.1f}/s); "
-            f"{self.dead_lettered} unreadable records sent to the DLQ"
+            f"{self.dead_lettered} unreadable or oversized records sent to the DLQ{failed}"
         )
 
 
@@ -84,6 +106,7 @@ def make_producer(kafka: KafkaSettings, settings: ReplaySettings) -> Any:
         acks="all",
         linger_ms=settings.linger_ms,
         compression_type=settings.compression_type,
+        max_request_size=kafka.max_message_bytes,
         **kafka.kafka_python_kwargs(),
     )
 
@@ -108,6 +131,7 @@ def replay(
     pacer = Pacer(rate)
     started = time.monotonic()
     bar = tqdm(total=total, unit="art", disable=not progress, desc="replay")
+    inflight: Inflight = deque()
     try:
         sent = 0
         for _ in range(loops):
@@ -115,10 +139,13 @@ def replay(
                 if sent >= total:
                     break
                 pacer.wait()
-                _send(producer, kafka, item, summary)
+                _send(producer, kafka, item, summary, inflight)
                 sent += 1
                 bar.update(1)
-        producer.flush()
+        with contextlib.suppress(KafkaError):  # a failed batch: its futures tell which records
+            producer.flush(timeout=120)
+        while inflight:
+            _settle(inflight.popleft(), summary, timeout_s=30.0)
     finally:
         bar.close()
         producer.close()
@@ -126,19 +153,49 @@ def replay(
     return summary
 
 
-def _send(producer: Any, kafka: KafkaSettings, item: Payload | BadRecord, summary: ReplaySummary) -> None:
+def _send(
+    producer: Any, kafka: KafkaSettings, item: Payload | BadRecord, summary: ReplaySummary, inflight: Inflight
+) -> None:
     now = datetime.now(UTC)
     if isinstance(item, BadRecord):
-        record = dead_letter_of(item, now)
-        key = f"{item.uri}#{item.record_id}"
-        producer.send(kafka.topic(DLQ), key=key.encode(), value=encode(record)).get(timeout=30)
-        summary.dead_lettered += 1
+        _dead_letter(producer, kafka, item, now, summary)
         return
     article_id = new_article_id(item.uri, item.record_id)
     raw = to_raw(item, article_id, now)
     value = encode(raw)
-    producer.send(kafka.topic(RAW), key=article_id.encode(), value=value)
-    summary.produced += 1
-    summary.bytes += len(value)
-    summary.article_ids.append(article_id)
-    summary.by_file[item.uri] += 1
+    if len(value) > kafka.max_message_bytes - RECORD_OVERHEAD:
+        error = (
+            f"the record is {len(value)} bytes, over the {kafka.max_message_bytes}-byte message limit "
+            "(WIRESTREAM_KAFKA_MAX_MESSAGE_BYTES)"
+        )
+        bad = BadRecord(item.uri, item.record_id, item.data, Rejection("payload_too_large", error))
+        _dead_letter(producer, kafka, bad, now, summary)
+        return
+    future = producer.send(kafka.topic(RAW), key=article_id.encode(), value=value)
+    inflight.append((future, article_id, item.uri, len(value)))
+    while inflight and inflight[0][0].is_done:
+        _settle(inflight.popleft(), summary)
+
+
+Inflight = deque[tuple[Any, str, str, int]]
+
+
+def _settle(sent: tuple[Any, str, str, int], summary: ReplaySummary, timeout_s: float = 0.0) -> None:
+    """Count one send by its outcome: acknowledged by the broker, or failed (with the error)."""
+    future, article_id, uri, size = sent
+    try:
+        future.get(timeout=timeout_s)
+    except Exception as exc:  # the broker refused it, or it timed out: counted, never as produced
+        summary.rejected(article_id, exc)
+        return
+    summary.acknowledged(article_id, uri, size)
+
+
+def _dead_letter(
+    producer: Any, kafka: KafkaSettings, bad: BadRecord, now: datetime, summary: ReplaySummary
+) -> None:
+    # base64 grows a kept payload by a third: keep the dead letter well inside the message limit
+    record = dead_letter_of(bad, now, max_bytes=min(64 * 1024, kafka.max_message_bytes // 2))
+    key = f"{bad.uri}#{bad.record_id}"
+    producer.send(kafka.topic(DLQ), key=key.encode(), value=encode(record)).get(timeout=30)
+    summary.dead_lettered += 1

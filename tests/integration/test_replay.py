@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from kafka.admin import ConfigResource, ConfigResourceType
+
 from services.core.consume import collect_until
+from services.core.kafka import admin_client
 from services.core.models import DeadLetter, RawArticle
 from services.core.settings import DLQ, RAW, KafkaSettings
 from services.replay.producer import ReplaySettings, replay
@@ -37,3 +42,33 @@ def test_unreadable_jsonl_records_go_to_the_dlq(kafka: KafkaSettings) -> None:
     assert {d.stage for d in letters} == {"replay"}
     assert "this line is not json" in {d.payload for d in letters}
     assert {d.source.record_id for d in letters if d.source} == {"line-3", "line-4"}
+
+
+def test_a_record_over_the_message_limit_is_a_dead_letter_and_the_replay_goes_on(
+    kafka: KafkaSettings, tmp_path: Path
+) -> None:
+    small = kafka.model_copy(update={"max_message_bytes": 64 * 1024})
+    big = tmp_path / "big.txt"
+    seed = sorted(SEEDS.glob("*.txt"))[0].read_text()
+    big.write_text((seed + "\n\n") * 40)  # ~90 KiB, over the 64 KiB limit
+    assert big.stat().st_size > 64 * 1024
+    summary = replay([big, *sorted(SEEDS.glob("*.txt"))[:2]], ReplaySettings(kafka=small), progress=False)
+    assert (summary.produced, summary.dead_lettered, summary.failed) == (2, 1, 0)
+    (record,) = collect_until(kafka, [kafka.topic(DLQ)], lambda r: len(r) >= 1, deadline_s=30)
+    letter = DeadLetter.model_validate(record.value)
+    assert (letter.stage, letter.reason) == ("replay", "payload_too_large")
+    assert letter.source is not None and letter.source.uri == "big.txt" and letter.payload_truncated
+
+
+def test_a_send_the_broker_rejects_is_counted_as_failed_not_produced(kafka: KafkaSettings) -> None:
+    admin = admin_client(kafka)
+    try:  # the topic takes 1 KiB records; the client believes 4 MiB: the broker says no
+        resource = ConfigResource(
+            ConfigResourceType.TOPIC, kafka.topic(RAW), configs={"max.message.bytes": "1024"}
+        )
+        admin.alter_configs([resource])
+    finally:
+        admin.close()
+    summary = replay(sorted(SEEDS.glob("*.txt"))[:3], ReplaySettings(kafka=kafka), progress=False)
+    assert (summary.produced, summary.failed) == (0, 3)
+    assert summary.article_ids == [] and "FAILED" in summary.describe()
