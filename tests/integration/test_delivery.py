@@ -101,3 +101,25 @@ def test_a_worker_refuses_to_start_when_the_partition_count_differs(
     )
     assert result.returncode != 0
     assert "WIRESTREAM_KAFKA_PARTITIONS is 3" in result.stderr and "has 4" in result.stderr
+
+
+def test_consumer_lag_is_exported_per_partition_and_drains_to_zero(
+    kafka: KafkaSettings, start_workers: Callable[..., list[WorkerProcess]]
+) -> None:
+    (cleaner,) = start_workers("cleaner")
+    sent = replay(sorted(SEEDS.glob("*.txt")), ReplaySettings(kafka=kafka), progress=False)
+    collect_until(
+        kafka,
+        [kafka.topic(CLEAN)],
+        lambda rs: {r.value.get("parent_id") for r in rs} >= set(sent.article_ids),
+        deadline_s=60,
+    )
+
+    def lags() -> dict[str, float]:
+        prefix = "wirestream_consumer_lag{"
+        return {k: v for k, v in scrape(cleaner.metrics_url()).items() if k.startswith(prefix)}
+
+    poll_until(lambda: lags() and sum(lags().values()) == 0, deadline_s=30, what="lag drained to 0")
+    labels = list(lags())
+    assert all(f"topic={kafka.topic(RAW)}" in k and "stage=cleaner" in k for k in labels)
+    assert len({k.split("partition=")[1].split(",")[0] for k in labels}) >= 2, labels
