@@ -43,6 +43,7 @@ def create(settings: DeduperSettings) -> Topology:
         pending,
         forward_exact=settings.forward_exact,
         dlq_max_bytes=settings.dlq_payload_max_bytes,
+        pending_ttl_s=settings.pending_ttl_s,
     )
 
     def observe_state() -> None:

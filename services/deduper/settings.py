@@ -18,3 +18,9 @@ class DeduperSettings(WorkerSettings):
         default=False, description="Also forward exact duplicates to articles.enriched.v1."
     )
     window_days: float = Field(default=7.0, gt=0)
+    pending_ttl_s: float = Field(
+        default=86_400.0,
+        gt=0,
+        description="An article whose partial verdicts have not all arrived after this is dead-lettered "
+        "(verdict_timeout); a safety net against corrupt hop messages, long enough for any backlog.",
+    )

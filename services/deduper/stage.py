@@ -6,6 +6,7 @@ hops. Both run ``PartitionedDeduper``'s methods, so they decide alike.
 
 from __future__ import annotations
 
+import json
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +25,7 @@ from services.deduper.messages import (
     Probe,
 )
 from services.deduper.partitioned import Partial, PartitionedDeduper, combine
+from services.deduper.pending import expire
 from services.deduper.verdict import Verdict, enrich
 
 STAGE = "deduper"
@@ -66,6 +68,27 @@ def _failed(article: TaggedArticle, error: str, now: datetime, max_bytes: int) -
     return Emit("dlq", article.article_id, letter, outcome="dlq")
 
 
+def _timed_out(article_id: str, entry: dict[str, Any], now: datetime, max_bytes: int) -> Emit:
+    """The dead letter of an article whose partial verdicts did not all arrive in time."""
+    got = sorted(int(p) for p in entry.get("partials") or {})
+    error = f"partial verdicts of partitions {entry.get('partitions')} expected, got {got}"
+    if "article" not in entry:
+        error = f"partial verdicts {got} arrived for an article the gather never saw"
+    article = TaggedArticle.model_validate(entry["article"]) if "article" in entry else None
+    payload = json.dumps(entry).encode()
+    letter = dead_letter(
+        STAGE,
+        Rejection("verdict_timeout", error),
+        payload,
+        Provenance(),
+        now,
+        article_id=article_id,
+        source=article.source if article else None,
+        max_bytes=max_bytes,
+    )
+    return Emit("dlq", article_id, letter, outcome="dlq")
+
+
 @dataclass(frozen=True)
 class DeduperStages:
     """The three streaming hops."""
@@ -81,6 +104,7 @@ def build_stages(
     *,
     forward_exact: bool = False,
     dlq_max_bytes: int = 64 * 1024,
+    pending_ttl_s: float = 86_400.0,
 ) -> DeduperStages:
     """Return the route, index and gather stages; ``pending`` holds articles awaiting verdicts."""
 
@@ -133,7 +157,8 @@ def build_stages(
     def gather(message: GatherMessage, now: datetime) -> list[Emit]:
         msg = message.root
         article_id = msg.article.article_id if isinstance(msg, Pending) else msg.article_id
-        entry = dict(pending.get(article_id) or {})
+        stale = [_timed_out(i, e, now, dlq_max_bytes) for i, e in expire(pending, now, pending_ttl_s)]
+        entry = dict(pending.get(article_id) or {"since": now.timestamp()})
         if isinstance(msg, Pending):
             entry["article"] = msg.article.model_dump(mode="json")
             entry["partitions"] = msg.partitions
@@ -147,11 +172,11 @@ def build_stages(
         received = {int(p) for p in entry.get("partials") or {}}
         if "article" not in entry or not set(entry["partitions"]) <= received:
             pending[article_id] = entry  # reassigned, never mutated: the changelog sees it
-            return []
+            return stale
         pending.pop(article_id, None)
         article = TaggedArticle.model_validate(entry["article"])
         if entry.get("errors"):
-            return [_failed(article, "; ".join(entry["errors"]), now, dlq_max_bytes)]
+            return [*stale, _failed(article, "; ".join(entry["errors"]), now, dlq_max_bytes)]
         verdict = combine(article_id, [Partial.from_json(v) for v in entry["partials"].values()])
         fingerprint = str(entry["fingerprint"])
         emits = _final(enrich(article, verdict, fingerprint, now), forward_exact)
@@ -166,7 +191,7 @@ def build_stages(
                 story_id=verdict.story_id,
             )
             emits.append(Emit("probes", article_id, commit, partition=n))
-        return emits
+        return [*stale, *emits]
 
     return DeduperStages(
         route=Stage(f"{STAGE}-route", TaggedArticle, route, dlq_max_bytes=dlq_max_bytes),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -32,13 +32,17 @@ def _deliver(stages: Any, emits: list[Emit], now: datetime) -> list[Emit]:
     return finals
 
 
+def _waiting(pending: dict[str, Any]) -> list[str]:
+    return [key for key in pending if not key.startswith("meta:")]
+
+
 def test_an_article_comes_out_once_through_the_three_hops(seed_texts: list[str], base_time: datetime) -> None:
     pending: dict[str, Any] = {}
     stages = build_stages(PartitionedDeduper({}, 4), pending)
     article = make_article("x1", seed_texts[0], base_time)
     finals = _deliver(stages, stages.route.handle(encode(article), PROV, base_time), base_time)
     assert [(e.route, e.key) for e in finals] == [("out", "x1")]
-    assert isinstance(finals[0].value, EnrichedArticle) and not pending
+    assert isinstance(finals[0].value, EnrichedArticle) and _waiting(pending) == []
 
 
 def test_a_probe_that_fails_dead_letters_its_article_instead_of_waiting_forever(
@@ -63,7 +67,7 @@ def test_a_probe_that_fails_dead_letters_its_article_instead_of_waiting_forever(
     letter = finals[0].value
     assert isinstance(letter, DeadLetter) and letter.reason == "processing_error"
     assert letter.article_id == "x2" and "disk on fire" in letter.error and letter.source is not None
-    assert not pending, "nothing left waiting"
+    assert _waiting(pending) == [], "nothing left waiting"
 
 
 class _BrokenTable(dict[str, Any]):
@@ -81,3 +85,26 @@ def test_a_hop_message_that_fails_is_a_dead_letter_with_its_article_id(
     assert letter.route == "dlq" and letter.key == "x3"
     assert isinstance(letter.value, DeadLetter) and letter.value.article_id == "x3"
     assert letter.value.source is not None and letter.value.reason == "processing_error"
+
+
+def test_an_entry_whose_partials_never_arrive_is_dead_lettered_after_the_ttl(
+    seed_texts: list[str], base_time: datetime
+) -> None:
+    pending: dict[str, Any] = {}
+    stages = build_stages(PartitionedDeduper({}, 4), pending, pending_ttl_s=600)
+    stuck = make_article("stuck", seed_texts[0], base_time)
+    routed = stages.route.handle(encode(stuck), PROV, base_time)
+    waiting = next(e for e in routed if e.route == "verdicts")  # its probes are "lost"
+    assert stages.gather.handle(encode(waiting.value), PROV, base_time) == []
+    assert "stuck" in pending
+    later = base_time + timedelta(minutes=5)
+    other = make_article("other", seed_texts[1], later)
+    finals = _deliver(stages, stages.route.handle(encode(other), PROV, later), later)
+    assert [e.key for e in finals] == ["other"], "not yet: inside the TTL"
+    late = base_time + timedelta(minutes=12)
+    third = make_article("third", seed_texts[2], late)
+    finals = _deliver(stages, stages.route.handle(encode(third), PROV, late), late)
+    assert sorted((e.route, e.key) for e in finals) == [("dlq", "stuck"), ("out", "third")]
+    (letter,) = [e.value for e in finals if e.route == "dlq"]
+    assert isinstance(letter, DeadLetter) and letter.reason == "verdict_timeout"
+    assert letter.source is not None and "stuck" not in pending
