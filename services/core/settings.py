@@ -60,19 +60,10 @@ class KafkaSettings(BaseSettings):
         return kwargs
 
     def aiokafka_kwargs(self) -> dict[str, object]:
-        """Return connection keyword arguments for aiokafka clients (the stage runner's)."""
-        kwargs: dict[str, object] = {
-            "bootstrap_servers": self.bootstrap_servers.split(","),
-            "security_protocol": self.security_protocol,
-        }
+        """Return connection keyword arguments for aiokafka clients (same names, plus a TLS context)."""
+        kwargs = self.kafka_python_kwargs()
         if self.security_protocol.endswith("SSL"):
             kwargs["ssl_context"] = ssl.create_default_context()
-        if self.sasl_mechanism:
-            kwargs["sasl_mechanism"] = self.sasl_mechanism
-            kwargs["sasl_plain_username"] = self.sasl_username
-            kwargs["sasl_plain_password"] = (
-                self.sasl_password.get_secret_value() if self.sasl_password else None
-            )
         return kwargs
 
 
