@@ -73,7 +73,9 @@ class WorkerSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
-    metrics_host: str = "0.0.0.0"
+    metrics_host: str = Field(
+        default="127.0.0.1", description="/metrics bind address; containers set 0.0.0.0 explicitly."
+    )
     metrics_port: int = 9100
     data_dir: str = Field(default=".cache/wirestream", description="the worker's data directory.")
     log_level: str = "info"
