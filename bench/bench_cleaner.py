@@ -1,13 +1,19 @@
 """Benchmark clean() on one core over payloads recombined from the seeds and the cleaner corpus.
 
-Usage: python bench/bench_cleaner.py [--payloads N] [--seed S] [--out bench/results/cleaner.json]
+Usage: python bench/bench_cleaner.py [--payloads N] [--seed S] [--no-scaling] [--out FILE]
+
+The scaling part times one payload of 0.1, 0.5, 1 and 2 MB of glued articles with many subheadings
+(the shape that made the old splitter quadratic) and reports the time ratio per doubling of size
+(2.0 = linear, 4.0 = quadratic).
 """
 
 from __future__ import annotations
 
 import argparse
 import html
+import itertools
 import json
+import math
 import os
 import platform
 import random
@@ -76,12 +82,57 @@ def _variant(rng: random.Random, pool: list[tuple[str, Encoding, str]]) -> tuple
     return name, "utf-8", text
 
 
+SCALING_MB = (0.1, 0.5, 1.0, 2.0)
+
+
+def _scaling_payload(target_bytes: int) -> str:
+    """One long article on one topic: subheadings after two blank lines, each with a paragraph."""
+    parts = ["Harbour authority publishes its plan for the northern quay", "Updated 3 March 2024", ""]
+    size, k = 0, 0
+    while size < target_bytes:
+        k += 1
+        block = (
+            f"\n\nHarbour quay works continue in section {k}\n\n"
+            f"The harbour authority said the northern quay works in section {k} would continue through "
+            "the spring, with cranes, dredgers and barges moving between the berths every night.\n"
+        )
+        parts.append(block)
+        size += len(block.encode("utf-8"))
+    return "\n".join(parts)[:target_bytes]
+
+
+def scaling(now: datetime, repeats: int = 2) -> dict[str, object]:
+    """Time clean() on one payload per size; the ratio per doubling shows linear or worse growth."""
+    rows: list[dict[str, float]] = []
+    for mb in SCALING_MB:
+        text = _scaling_payload(int(mb * 1_000_000))
+        raw = RawArticle(
+            article_id=f"scale-{mb}",
+            source=Source(uri="bench/scaling"),
+            text=text,
+            timestamps=Timestamps(ingested=now),
+        )
+        best = math.inf
+        for _ in range(repeats):
+            start = time.perf_counter()
+            result = clean(raw, now=now)
+            best = min(best, time.perf_counter() - start)
+        parts = len(result) if isinstance(result, list) else 0
+        rows.append({"mb": mb, "bytes": len(text.encode("utf-8")), "seconds": round(best, 3), "parts": parts})
+    ratios = {}
+    for a, b in itertools.pairwise(rows):
+        doublings = math.log2(b["bytes"] / a["bytes"])
+        ratios[f"{a['mb']}->{b['mb']}"] = round((b["seconds"] / a["seconds"]) ** (1 / doublings), 2)
+    return {"payloads": rows, "ratio_per_doubling": ratios, "linear_is": 2.0}
+
+
 def main() -> None:
     """Run the benchmark and write the JSON report."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--payloads", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "cleaner.json")
+    parser.add_argument("--no-scaling", action="store_true", help="skip the 0.1-2 MB linear-time part")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
@@ -131,6 +182,8 @@ def main() -> None:
         "cpu": platform.processor() or platform.machine(),
         "cores_used": 1,
     }
+    if not args.no_scaling:
+        report["scaling"] = scaling(now)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(report, indent=2))

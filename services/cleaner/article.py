@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from services.cleaner.patterns import RuleSet, is_headline_shaped, starts_block
+from services.cleaner.patterns import RuleSet, is_headline_shaped, is_label, starts_block
 from services.cleaner.segment import Line, dateline_city, is_body, is_bullet, norm, strip_bullet
 
 BLOCK_MAX_LINES = 10
@@ -58,7 +58,9 @@ def _header(lines: list[Line]) -> tuple[int | None, int]:
     """Index of the title line (or None) and index of the first body paragraph (len when none)."""
     first_body = next((k for k, x in enumerate(lines) if is_body(x)), len(lines))
     first = next((k for k, x in enumerate(lines) if x.kind is None), None)
-    if first is None or first >= first_body or not is_headline_shaped(lines[first].text):
+    if first is None or first >= first_body:
+        return None, first_body
+    if not (is_headline_shaped(lines[first].text) or is_label(lines[first].text)):
         return None, first_body
     return first, first_body
 

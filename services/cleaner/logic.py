@@ -16,7 +16,7 @@ from services.cleaner.memory import BoilerplateMemory, article_key, line_key
 from services.cleaner.patterns import BOILERPLATE_PATH, load_rules
 from services.cleaner.profiling import StepTimer, maybe_step
 from services.cleaner.repair import join_hard_wraps, repair_text
-from services.cleaner.segment import Line, build_lines, find_splits
+from services.cleaner.segment import Line, build_lines, find_splits, mark_repeats
 from services.core.models import CleanArticle, RawArticle, Removal
 from services.core.outcomes import Rejection
 
@@ -34,6 +34,9 @@ class CleanerConfig:
     split_glued: bool = True
     topic_shift_max_overlap: float = 0.1
     min_dedupe_chars: int = 20
+    min_part_words: int = 40
+    min_brief_words: int = 20
+    classify_features: bool = True
     boilerplate_path: Path = BOILERPLATE_PATH
     dates_path: Path = DATES_PATH
 
@@ -96,11 +99,19 @@ def clean(
     text, flags = prepared
     rules = load_rules(config.boilerplate_path, config.dates_path)
     with maybe_step(timer, "boilerplate"):
-        lines = build_lines(text.split("\n"), rules)
+        lines = build_lines(text.split("\n"), rules, features=config.classify_features)
         learned_keys = _observe(lines, raw, now, learned) if learned is not None else set()
+    with maybe_step(timer, "dedupe_paragraphs"):
+        mark_repeats(lines, config.min_dedupe_chars)
     with maybe_step(timer, "split"):
         starts = (
-            find_splits(lines, max_parts=config.max_parts, max_overlap=config.topic_shift_max_overlap)
+            find_splits(
+                lines,
+                max_parts=config.max_parts,
+                max_overlap=config.topic_shift_max_overlap,
+                min_words=config.min_part_words,
+                min_brief_words=config.min_brief_words,
+            )
             if config.split_glued
             else []
         )

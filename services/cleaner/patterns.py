@@ -155,3 +155,10 @@ def is_headline_shaped(line: str) -> bool:
     if not 2 <= len(words) <= 30 or line[0] in "•▪►*-–—·":
         return False
     return line[0].isupper() or line[0].isdigit() or line[0] in "\"“„‘'«"
+
+
+def is_label(line: str) -> bool:
+    """A one-to-three-word line without closing punctuation ("Meldung", "Kurz notiert"): not a paragraph."""
+    if len(line) > 40 or line[-1] in _TERMINAL or not (line[0].isupper() or line[0].isdigit()):
+        return False
+    return 1 <= len(line.split()) <= 3
