@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import html
+import json
 import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import trafilatura
 
@@ -51,3 +54,64 @@ def extract_html(text: str) -> str | None:
         if headline and headline != first and headline not in body[: len(headline) + 200]:
             body = f"{headline}\n{body}"
     return body
+
+
+_JSONLD = re.compile(
+    r"<script[^<>]{0,200}application/ld\+json[^<>]{0,200}>(.{1,200000}?)</script>", re.IGNORECASE | re.DOTALL
+)
+_META = re.compile(r"<meta\b[^<>]{0,600}>", re.IGNORECASE)
+_ATTR = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_TIME = re.compile(r"<time\b[^<>]{0,300}\bdatetime\s*=\s*[\"']([^\"']{4,40})[\"']", re.IGNORECASE)
+_META_NAMES = frozenset(
+    {
+        "article:published_time",
+        "og:published_time",
+        "datepublished",
+        "pubdate",
+        "publishdate",
+        "date",
+        "dc.date.issued",
+        "dc.date",
+        "sailthru.date",
+    }
+)
+
+
+def _iso(value: str) -> datetime | None:
+    try:
+        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _jsonld_dates(data: object) -> Iterator[str]:
+    if isinstance(data, dict):
+        value = data.get("datePublished")
+        if isinstance(value, str):
+            yield value
+        for child in data.values():
+            yield from _jsonld_dates(child)
+    elif isinstance(data, list):
+        for child in data:
+            yield from _jsonld_dates(child)
+
+
+def html_published(text: str) -> datetime | None:
+    """The page's published date: JSON-LD ``datePublished``, then meta tags, then the first ``<time>``."""
+    head = text[:500_000]
+    for block in _JSONLD.finditer(head):
+        try:
+            data = json.loads(block.group(1))
+        except ValueError:
+            continue
+        for value in _jsonld_dates(data):
+            if (when := _iso(value)) is not None:
+                return when
+    for tag in _META.finditer(head):
+        attrs = {m.group(1).lower(): m.group(2) or m.group(3) or "" for m in _ATTR.finditer(tag.group(0))}
+        name = (attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or "").lower()
+        if name in _META_NAMES and (when := _iso(attrs.get("content", ""))) is not None:
+            return when
+    found = _TIME.search(head)
+    return _iso(found.group(1)) if found else None

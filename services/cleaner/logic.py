@@ -11,7 +11,7 @@ from pathlib import Path
 from services.cleaner.article import Part, assemble, expand_blocks, mark_learned
 from services.cleaner.dates import DATES_PATH
 from services.cleaner.decode import decode_payload
-from services.cleaner.htmlextract import extract_html, looks_like_html
+from services.cleaner.htmlextract import extract_html, html_published, looks_like_html
 from services.cleaner.memory import BoilerplateMemory, article_key, line_key
 from services.cleaner.patterns import BOILERPLATE_PATH, load_rules
 from services.cleaner.profiling import StepTimer, maybe_step
@@ -55,13 +55,14 @@ def _observe(lines: list[Line], raw: RawArticle, now: datetime, memory: Boilerpl
 
 def _to_text(
     raw: RawArticle, config: CleanerConfig, timer: StepTimer | None
-) -> tuple[str, list[str]] | Rejection:
-    """Decode, extract HTML and repair; return the clean text with flags, or a Rejection."""
+) -> tuple[str, list[str], datetime | None] | Rejection:
+    """Decode, extract HTML and repair; return the clean text, flags and a page date, or a Rejection."""
     with maybe_step(timer, "repair"):
         decoded = decode_payload(raw.text, raw.encoding, config.max_payload_bytes)
     if isinstance(decoded, Rejection):
         return decoded
     text, flags = decoded.text, list(decoded.flags)
+    page_published: datetime | None = None
     if not text.strip():
         return Rejection("empty_text", "payload is empty or whitespace only")
     if looks_like_html(text, raw.content_type):
@@ -69,6 +70,7 @@ def _to_text(
             extracted = extract_html(text)
         if extracted is None:
             return Rejection("html_no_text", "HTML payload has no extractable article text")
+        page_published = html_published(text)
         text = extracted
         flags.append("html_extracted")
     with maybe_step(timer, "repair"):
@@ -81,7 +83,7 @@ def _to_text(
         flags.append("hard_wraps_joined")
     if not any(raw_lines):
         return Rejection("empty_text", "payload has no visible text after repair")
-    return "\n".join(raw_lines), flags
+    return "\n".join(raw_lines), flags, page_published
 
 
 def clean(
@@ -96,7 +98,7 @@ def clean(
     prepared = _to_text(raw, config, timer)
     if isinstance(prepared, Rejection):
         return prepared
-    text, flags = prepared
+    text, flags, page_published = prepared
     rules = load_rules(config.boilerplate_path, config.dates_path)
     with maybe_step(timer, "boilerplate"):
         lines = build_lines(text.split("\n"), rules, features=config.classify_features)
@@ -130,11 +132,13 @@ def clean(
     if not parts:
         return Rejection("only_boilerplate", "every line of the payload was boilerplate")
     with maybe_step(timer, "metadata"):
-        return _articles(raw, now, parts, flags)
+        return _articles(raw, now, parts, flags, page_published)
 
 
-def _articles(raw: RawArticle, now: datetime, parts: list[Part], flags: list[str]) -> list[CleanArticle]:
-    """Build the CleanArticle events for the parts of one payload."""
+def _articles(
+    raw: RawArticle, now: datetime, parts: list[Part], flags: list[str], page_published: datetime | None
+) -> list[CleanArticle]:
+    """Build the CleanArticle events for the parts of one payload (a page's own date wins)."""
     total = len(parts)
     part_flags = [*flags, "split_from_glued"] if total > 1 else flags
     out: list[CleanArticle] = []
@@ -146,7 +150,7 @@ def _articles(raw: RawArticle, now: datetime, parts: list[Part], flags: list[str
                 source=raw.source.model_copy(update={"part": n, "parts": total}),
                 title=part.title,
                 dateline=part.dateline,
-                published=part.published,
+                published=page_published or part.published,
                 lead=part.lead,
                 text="\n\n".join(part.paragraphs),
                 removed=[Removal(kind=k, text=t) for k, t in part.removed],
