@@ -132,17 +132,24 @@ def clean(
     if not parts:
         return Rejection("only_boilerplate", "every line of the payload was boilerplate")
     with maybe_step(timer, "metadata"):
-        return _articles(raw, now, parts, flags, page_published)
+        return _articles(raw, now, parts, flags, page_published, config.min_part_words)
 
 
 def _articles(
-    raw: RawArticle, now: datetime, parts: list[Part], flags: list[str], page_published: datetime | None
+    raw: RawArticle,
+    now: datetime,
+    parts: list[Part],
+    flags: list[str],
+    page_published: datetime | None,
+    min_part_words: int,
 ) -> list[CleanArticle]:
     """Build the CleanArticle events for the parts of one payload (a page's own date wins)."""
     total = len(parts)
     part_flags = [*flags, "split_from_glued"] if total > 1 else flags
     out: list[CleanArticle] = []
     for n, part in enumerate(parts, start=1):
+        words = sum(len(p.split()) for p in part.paragraphs)
+        own_flags = [*part_flags, "short_part"] if total > 1 and words < min_part_words else part_flags
         out.append(
             CleanArticle(
                 article_id=raw.article_id if total == 1 else f"{raw.article_id}.p{n}",
@@ -154,7 +161,7 @@ def _articles(
                 lead=part.lead,
                 text="\n\n".join(part.paragraphs),
                 removed=[Removal(kind=k, text=t) for k, t in part.removed],
-                flags=list(dict.fromkeys(part_flags)),
+                flags=list(dict.fromkeys(own_flags)),
                 timestamps=raw.timestamps.model_copy(update={"cleaned": now}),
             )
         )
