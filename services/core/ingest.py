@@ -8,7 +8,7 @@ import re
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -28,6 +28,18 @@ class Payload:
     record_id: str | None
     data: bytes
     content_type: ContentType
+    meta: RecordMeta | None = None
+
+
+@dataclass(frozen=True)
+class RecordMeta:
+    """What a structured record says about its article (feeds, crawls, JSON lines)."""
+
+    title: str | None = None
+    published: datetime | None = None
+    url: str | None = None
+    outlet: str | None = None
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -96,10 +108,37 @@ def _jsonl_records(uri: str, data: bytes) -> Iterator[Payload | BadRecord]:
             yield BadRecord(uri, f"line-{number}", line, Rejection("invalid_record", str(exc)))
             continue
         record_id = str(record["id"]) if record.get("id") is not None else f"line-{number}"
+        meta = record_meta(record)
+        if isinstance(meta, Rejection):
+            yield BadRecord(uri, record_id, line, meta)
+            continue
         source = str(record.get("source") or uri)
         text: str = record["text"]
         content_type: ContentType = "text/html" if record.get("content_type") == "text/html" else "text/plain"
-        yield Payload(source, record_id, text.encode("utf-8", "surrogatepass"), content_type)
+        yield Payload(source, record_id, text.encode("utf-8", "surrogatepass"), content_type, meta)
+
+
+META_FIELDS = ("title", "url", "outlet", "language")
+
+
+def record_meta(record: dict[str, object]) -> RecordMeta | Rejection:
+    """The optional ``title``, ``published`` (ISO 8601), ``url``, ``outlet``, ``language`` of a record."""
+    wrong = [
+        f for f in (*META_FIELDS, "published") if record.get(f) is not None and not isinstance(record[f], str)
+    ]
+    if wrong:
+        return Rejection("invalid_record", f"fields {wrong} must be strings")
+    texts = {f: str(record[f]).strip() or None if record.get(f) is not None else None for f in META_FIELDS}
+    published: datetime | None = None
+    if record.get("published"):
+        try:
+            published = datetime.fromisoformat(str(record["published"]).replace("Z", "+00:00"))
+        except ValueError:
+            return Rejection("invalid_record", f"published {str(record['published'])[:40]!r} is not ISO 8601")
+        published = published.astimezone(UTC) if published.tzinfo else published.replace(tzinfo=UTC)
+    if not any(texts.values()) and published is None:
+        return RecordMeta()
+    return RecordMeta(published=published, **texts)
 
 
 _SLUG = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -119,9 +158,18 @@ def to_raw(payload: Payload, article_id: str, now: datetime) -> RawArticle:
         text, encoding = payload.data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         text, encoding = base64.b64encode(payload.data).decode("ascii"), "base64"
+    meta = payload.meta or RecordMeta()
     return RawArticle(
         article_id=article_id,
-        source=Source(uri=payload.uri, record_id=payload.record_id),
+        source=Source(
+            uri=payload.uri,
+            record_id=payload.record_id,
+            url=meta.url,
+            outlet=meta.outlet,
+            language=meta.language,
+        ),
+        title=meta.title,
+        published=meta.published,
         content_type=payload.content_type,
         encoding="utf-8" if encoding == "utf-8" else "base64",
         text=text,

@@ -23,6 +23,11 @@ class Source(_Model):
     record_id: str | None = Field(default=None, description="Id of the record inside a .jsonl file.")
     part: int = Field(default=1, ge=1, description="Part number when a payload held several articles.")
     parts: int = Field(default=1, ge=1, description="How many parts the payload was split into.")
+    url: str | None = Field(default=None, description="The article's URL, when the record gives one.")
+    outlet: str | None = Field(default=None, description="The publisher or feed name, when given.")
+    language: str | None = Field(
+        default=None, description="The language the record declares (the tagger's detection is `language`)."
+    )
 
 
 class Timestamps(_Model):
@@ -46,6 +51,12 @@ class RawArticle(_Model):
         description="utf-8: `text` is the payload; base64: the payload was not valid UTF-8.",
     )
     text: str
+    title: str | None = Field(
+        default=None, description="The title the record gives; it wins over a title guessed from the text."
+    )
+    published: datetime | None = Field(
+        default=None, description="The published time the record gives; it wins over dates found in the text."
+    )
     timestamps: Timestamps
 
 
@@ -63,9 +74,15 @@ class CleanArticle(_Model):
     article_id: str = Field(min_length=1)
     parent_id: str = Field(description="article_id of the raw payload this article came from.")
     source: Source
-    title: str | None = None
+    title: str | None = Field(
+        default=None,
+        description="The record's title when it gave one (single-part payloads), else the headline.",
+    )
     dateline: str | None = Field(default=None, description="Dateline city, e.g. MOSCOW.")
-    published: datetime | None = Field(default=None, description="Published/updated date in the text.")
+    published: datetime | None = Field(
+        default=None,
+        description="Published time: the record's, else the HTML page's own date, else a date in the text.",
+    )
     lead: list[str] = Field(default_factory=list, description="Standfirst bullets.")
     text: str = Field(min_length=1, description="Cleaned body; paragraphs separated by a blank line.")
     removed: list[Removal] = Field(default_factory=list)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import json
 from datetime import UTC, datetime
 
+from services.cleaner.logic import clean
 from services.core.ingest import (
     BadRecord,
     Payload,
@@ -66,3 +68,31 @@ def test_raw_event_carries_source_and_ingest_time() -> None:
     assert raw.source.uri == item.uri and raw.source.part == 1
     assert raw.timestamps.ingested == NOW
     assert raw.text.startswith("In a recent development")
+
+
+def test_structured_records_carry_title_date_url_outlet_language_into_clean_articles() -> None:
+    folder = DATA / "ingest" / "structured"
+    expected = json.loads((folder / "expected.json").read_text())
+    items = {i.record_id: i for i in read_payloads([folder / "feed.jsonl"])}
+    assert set(items) == set(expected)
+    for record_id, want in expected.items():
+        item = items[record_id]
+        if isinstance(want, str):
+            assert isinstance(item, BadRecord) and item.rejection.reason == want, record_id
+            continue
+        assert isinstance(item, Payload), record_id
+        raw = to_raw(item, f"id-{record_id}", NOW)
+        cleaned = clean(raw, now=NOW)
+        assert isinstance(cleaned, list), cleaned
+        article = cleaned[0]
+        got = {
+            "title": raw.title,
+            "published": raw.published.isoformat() if raw.published else None,
+            "url": article.source.url,
+            "outlet": article.source.outlet,
+            "language": article.source.language,
+        }
+        assert got == want, record_id
+        if want["title"]:  # the record's title and date win over what the text suggests
+            assert article.title == want["title"]
+            assert article.published == raw.published
