@@ -5,12 +5,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help setup kafka-install prometheus up down status lint format schemas test test-unit demo bench clean
+.PHONY: help setup kafka-install prometheus up down status lint format schemas test test-unit demo bench chaos clean
 
 help:
 	@echo "make demo   - set up, start the local broker and workers, replay seeds/, show results"
 	@echo "make test   - set up, start the local broker, run lint + unit, integration, e2e tests"
 	@echo "make bench  - benchmarks (JSON under bench/results/)"
+	@echo "make chaos  - chaos run on its own broker: kill -9s, a broker kill, scaling; exactly-once check"
 	@echo "make up|down|status - the local Kafka broker; make lint; make schemas"
 
 $(STAMP): pyproject.toml
@@ -64,6 +65,11 @@ demo: kafka-install
 
 bench: setup
 	$(BIN)/python -m bench.run_all
+
+# Its own broker on 19092/19093 (not the shared one); CHAOS_ARGS="--articles 300 --rate 4" for a short run.
+CHAOS_ARGS ?=
+chaos: kafka-install
+	$(BIN)/wirestream chaos $(CHAOS_ARGS)
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The chaos run: the pipeline under a seeded fault schedule, verified exactly-once from its outputs."""

@@ -1,0 +1,1 @@
+"""Unit tests of the chaos run: fault schedule, verification, agreement, report."""
