@@ -102,6 +102,12 @@ class StageRunner(ConsumerRebalanceListener):  # type: ignore[misc]
                 if n not in self.tasks:
                     self.retry_at[n] = now
                     self._pause(n)
+                    continue
+                # kept: resume from what we committed, not from the broker's possibly stale answer
+                assert self.consumer is not None
+                for tp in self._tps(n):
+                    if tp in self.committed:
+                        self.consumer.seek(tp, self.committed[tp])
             owned = sum(1 for tp in assigned if tp.topic == self.topology.main_topic)
             metrics.ASSIGNED_PARTITIONS.labels(self.topology.service).set(owned)
             log.info("assigned tasks %s (open: %s)", self.assigned, sorted(self.tasks))
@@ -159,15 +165,21 @@ class StageRunner(ConsumerRebalanceListener):  # type: ignore[misc]
             metrics.CONSUMER_LAG.remove(self.topology.service, tp.topic, str(tp.partition))
 
     async def _rewind(self, n: int) -> None:
-        """Seek task n's input partitions to their committed offsets (or the beginning)."""
+        """Seek task n's input to the newest committed offsets: the broker's, or ours when newer.
+
+        aiokafka's OffsetFetch (v3) cannot ask for stable offsets (KIP-447): right after a broker
+        restart the offsets of a transaction we committed may not be materialised yet, and the
+        broker answers an older offset. We are task n's only writer, so what we committed wins.
+        """
         consumer = self.consumer
         assert consumer is not None
         for tp in self._tps(n):
-            offset = await consumer.committed(tp)
-            if offset is None:
+            known = [o for o in (await consumer.committed(tp), self.committed.get(tp)) if o is not None]
+            if not known:
                 await consumer.seek_to_beginning(tp)
                 self.committed[tp] = 0
             else:
+                offset = max(known)
                 consumer.seek(tp, offset)
                 self.committed[tp] = offset
 
