@@ -157,7 +157,8 @@ def test_compose_metrics_ports_match_the_settings(compose: dict[str, Any]) -> No
         service = compose["services"][stage]
         env = service["environment"]
         assert int(env.get(f"WIRESTREAM_{stage.upper()}_METRICS_PORT", port)) == port
-        assert service["ports"] == [f"{port}:{port}"]
+        assert service["ports"] == [f"127.0.0.1:{port}:{port}"], "published on this host only"
+        assert env.get(f"WIRESTREAM_{stage.upper()}_METRICS_HOST") == "0.0.0.0", "reachable in the network"
         probe = " ".join(service["healthcheck"]["test"])
         assert f"http://127.0.0.1:{port}/metrics" in probe
         assert "urllib" in probe
@@ -380,3 +381,13 @@ def test_grafana_provisioning_points_at_the_dashboard(compose: dict[str, Any]) -
         mounts[source] = target
     assert mounts["./deploy/grafana/dashboards"] == provider["options"]["path"]
     assert mounts["./deploy/grafana/provisioning"] == "/etc/grafana/provisioning"
+
+
+def test_compose_publishes_nothing_beyond_localhost_and_grafana_has_no_default_password(
+    compose: dict[str, Any],
+) -> None:
+    for name, service in compose["services"].items():
+        for mapping in service.get("ports", []):
+            assert str(mapping).startswith("127.0.0.1:"), f"{name} publishes {mapping} on every interface"
+    password = compose["services"]["grafana"]["environment"]["GF_SECURITY_ADMIN_PASSWORD"]
+    assert password.startswith("${GRAFANA_ADMIN_PASSWORD:?"), password
