@@ -15,32 +15,19 @@ from typing import Any
 
 from services.core.poll import poll_until
 from services.localbroker import broker
-from services.localbroker.broker import PROJECT_DIR, BrokerSettings
+from services.localbroker.broker import BrokerSettings
 from services.supervise import STAGES, WorkerProcess, free_port, scrape, spawn, stop_workers
 
 Log = Callable[..., None]
 RESTART_BACKOFF_S = 2.0
 
 
-class ChaosBrokerSettings(BrokerSettings):
-    """A broker of its own (home, ports) that shares the project's Kafka jars (installed once)."""
-
-    jars_home: Path = PROJECT_DIR / ".cache" / "kafka"
-
-    @property
-    def lib_dir(self) -> Path:
-        """Folder of the Kafka jars: the project broker's, so they are fetched once."""
-        return self.jars_home / "lib"
+ChaosBrokerSettings = broker.PrivateBrokerSettings  # its own home and ports, the project's jars
 
 
 def broker_pid(settings: BrokerSettings) -> int | None:
     """Return the pid in the broker's pid file when that process exists."""
-    try:
-        pid = int(settings.pid_file.read_text().strip())
-        os.kill(pid, 0)
-    except (FileNotFoundError, ValueError, ProcessLookupError):
-        return None
-    return pid
+    return broker.running_pid(settings)
 
 
 def start_broker(settings: BrokerSettings, *, fresh: bool = True) -> None:
@@ -58,13 +45,7 @@ def start_broker(settings: BrokerSettings, *, fresh: bool = True) -> None:
 
 def kill_broker(settings: BrokerSettings) -> int | None:
     """kill -9 the broker process and reap it; return its pid (None when none ran)."""
-    pid = broker_pid(settings)
-    if pid is None:
-        return None
-    os.kill(pid, signal.SIGKILL)
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, 0)
-    return pid
+    return broker.kill(settings)
 
 
 @dataclass

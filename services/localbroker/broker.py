@@ -240,6 +240,11 @@ class PrivateBrokerSettings(BrokerSettings):
         return self.jars_home / "lib"
 
 
+def running_pid(settings: BrokerSettings) -> int | None:
+    """The pid of the broker started by ``up`` when that process still exists."""
+    return _read_pid(settings)
+
+
 def kill(settings: BrokerSettings) -> int | None:
     """``kill -9`` the broker started by ``up`` and reap it; return its pid (None when none ran)."""
     pid = _read_pid(settings)
