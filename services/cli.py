@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from services.chaos import cli as chaos_cli
+from services.dlq import cli as dlq_cli
 from services.loadtest import cli as loadtest_cli
 
 DEFAULT_SEEDS = Path("seeds")
@@ -57,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for results")
     loadtest_cli.add_parser(sub)
     chaos_cli.add_parser(sub)
+    dlq_cli.add_parser(sub)
     return parser
 
 
@@ -171,6 +173,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return loadtest_cli.run(args)
     if args.command == "chaos":
         return chaos_cli.run(args)
+    if args.command == "dlq":
+        return dlq_cli.run(args)
     if args.command == "demo":
         from services.demo import run_demo
 

@@ -1,0 +1,1 @@
+"""Dead-letter tools: inspect, replay and export ``articles.dlq.v1``."""
