@@ -32,5 +32,6 @@ def create(settings: CleanerSettings) -> Topology:
         sources=[Source(kafka.topic(RAW), stage, observe=_count_removals)],
         routes={"out": kafka.topic(CLEAN), "dlq": kafka.topic(DLQ)},
         tables=[lines],
+        after_commit=lambda: metrics.STATE_ENTRIES.labels(STAGE, "boilerplate-lines").set(lines.entries()),
         main_topic=kafka.topic(RAW),
     )

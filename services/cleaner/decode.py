@@ -70,6 +70,13 @@ def _text_is_binary(text: str) -> bool:
 
 def bytes_to_text(data: bytes) -> Decoded | Rejection:
     """Decode bytes that were not valid UTF-8: repair broken UTF-8 or convert a legacy charset."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") and data[2:4] != b"\x00\x00":  # UTF-16 with its BOM
+        try:
+            utf16 = data.decode("utf-16")
+        except UnicodeDecodeError:
+            utf16 = ""
+        if utf16 and not _text_is_binary(utf16):
+            return Decoded(utf16, ["legacy_encoding_decoded"])
     if looks_binary(data):
         return Rejection("binary_payload", "payload bytes look binary (magic number, NUL or control bytes)")
     try:
@@ -99,6 +106,8 @@ def decode_payload(text: str, encoding: str, max_bytes: int) -> Decoded | Reject
     if encoding != "base64":
         if _text_is_binary(text):
             return Rejection("binary_payload", "text payload is mostly control or replacement characters")
+        if text.startswith("%PDF-"):  # a PDF whose bytes happen to be valid UTF-8
+            return Rejection("binary_payload", "payload is a PDF document (magic number %PDF-)")
         return Decoded(text)
     try:
         data = base64.b64decode("".join(text.split()), validate=True)

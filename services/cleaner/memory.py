@@ -12,6 +12,8 @@ from datetime import datetime
 Sightings = dict[str, float]
 _DIGITS = re.compile(r"\d+")
 _SENTENCE_END = frozenset('.!?"”’»“')
+META = "meta:"
+PRUNED = "meta:pruned"
 
 
 def line_key(line: str) -> str:
@@ -87,7 +89,19 @@ class BoilerplateMemory:
     def prune(self, now: datetime) -> int:
         """Drop keys with no sighting inside the window (call periodically); returns how many."""
         now_ts = now.timestamp()
-        stale = [k for k, v in list(self.storage.items()) if not self._live(v or {}, now_ts)]
+        stale = [
+            k
+            for k, v in list(self.storage.items())
+            if not k.startswith(META) and not self._live(v or {}, now_ts)
+        ]
         for key in stale:
             del self.storage[key]
         return len(stale)
+
+    def maybe_prune(self, now: datetime, every_s: float = 3600.0) -> int:
+        """``prune`` at most once per ``every_s`` (the time of the last one is kept in the storage)."""
+        last = self.storage.get(PRUNED)
+        if last is not None and now.timestamp() - float(last.get("at", 0.0)) < every_s:
+            return 0
+        self.storage[PRUNED] = {"at": now.timestamp()}
+        return self.prune(now)

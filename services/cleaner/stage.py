@@ -25,6 +25,8 @@ def build_stage(
     memory = BoilerplateMemory(memory_store) if memory_store is not None else None
 
     def run(raw: RawArticle, now: datetime) -> list[Emit] | Rejection:
+        if memory is not None:
+            memory.maybe_prune(now)  # bounded: lines unseen for the window are forgotten
         result = clean(raw, now=now, config=config, learned=memory)
         if isinstance(result, Rejection):
             return result

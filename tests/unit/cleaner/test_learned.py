@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -140,3 +141,17 @@ def test_learned_removal_is_skipped_when_it_would_empty_the_article() -> None:
         last = result[0]
     assert last.text == "Strong winds expected until Sunday evening"
     assert last.flags == ["learned_boilerplate_skipped"]
+
+
+def test_maybe_prune_forgets_stale_lines_at_most_hourly() -> None:
+    """What the cleaner stage calls per article: a line unseen for the window leaves the table."""
+    storage: dict[str, Any] = {}
+    memory = _memory(storage)
+    line = SPEC["learned_lines"][0]
+    memory.observe([line], "a", NOW)
+    assert memory.maybe_prune(NOW) == 0 and "meta:pruned" in storage
+    week = NOW + timedelta(days=7)
+    assert memory.maybe_prune(week - timedelta(minutes=1)) == 1, "due: the stale line is dropped"
+    memory.observe([line], "b", week)
+    assert memory.maybe_prune(week + timedelta(minutes=10)) == 0, "not due again within the hour"
+    assert [k for k in storage if not k.startswith("meta:")], "the fresh sighting stays"
