@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.core.settings import WorkerSettings
@@ -15,3 +15,13 @@ class CleanerSettings(WorkerSettings):
 
     metrics_port: int = 9101
     max_payload_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+
+    @model_validator(mode="after")
+    def _payload_fits_a_message(self) -> CleanerSettings:
+        """A payload the cleaner accepts must fit the raw topic's message limit."""
+        if self.max_payload_bytes > self.kafka.max_message_bytes:
+            raise ValueError(
+                f"max_payload_bytes ({self.max_payload_bytes}) exceeds WIRESTREAM_KAFKA_MAX_MESSAGE_BYTES "
+                f"({self.kafka.max_message_bytes}): such payloads could never reach the cleaner"
+            )
+        return self

@@ -36,3 +36,15 @@ def test_password_is_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     kafka = KafkaSettings()
     assert "hunter2" not in repr(kafka)
     assert kafka.kafka_python_kwargs()["sasl_plain_password"] == "hunter2"
+
+
+def test_stage_limits_must_fit_the_topic_message_limit() -> None:
+    from services.cleaner.settings import CleanerSettings
+    from services.core.settings import KafkaSettings
+
+    small = KafkaSettings(max_message_bytes=1024 * 1024)
+    with pytest.raises(ValueError, match="max_payload_bytes"):
+        CleanerSettings(kafka=small)  # the 2 MiB payload limit cannot pass a 1 MiB topic
+    assert CleanerSettings(kafka=small, max_payload_bytes=512 * 1024, max_message_bytes=512 * 1024)
+    with pytest.raises(ValueError, match="max_message_bytes"):
+        CleanerSettings(kafka=small, max_payload_bytes=1024, max_message_bytes=2 * 1024 * 1024)
