@@ -30,7 +30,7 @@ class CleanerConfig:
     max_payload_bytes: int = 2 * 1024 * 1024
     max_line_chars: int = 50_000
     max_char_run: int = 100
-    max_parts: int = 20
+    max_parts: int = 500  # more glued parts than this: the last holds the rest, flagged split_limit_reached
     split_glued: bool = True
     topic_shift_max_overlap: float = 0.1
     min_dedupe_chars: int = 20
@@ -99,6 +99,8 @@ def clean(
     if isinstance(prepared, Rejection):
         return prepared
     text, flags, page_published = prepared
+    if not any(ch.isalpha() for ch in text):
+        return Rejection("no_words", "the text has no letters: only numbers, punctuation or symbols")
     rules = load_rules(config.boilerplate_path, config.dates_path)
     with maybe_step(timer, "boilerplate"):
         lines = build_lines(text.split("\n"), rules, features=config.classify_features)
@@ -117,6 +119,8 @@ def clean(
             if config.split_glued
             else []
         )
+    if len(starts) >= config.max_parts - 1:
+        flags.append("split_limit_reached")  # said, never silent: the last part holds the rest
     bounds = list(zip([0, *starts], [*starts, len(lines)], strict=True))
     parts: list[Part] = []
     for start, end in bounds:

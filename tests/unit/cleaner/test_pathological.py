@@ -45,7 +45,7 @@ def test_adversarial_repetitions_do_not_backtrack(unit: str) -> None:
     """Inputs built from pattern fragments, 1M characters long, still give a result."""
     text = unit * (1_000_000 // len(unit))
     result = clean(_raw(text), now=NOW)
-    assert isinstance(result, list) or result.reason == "only_boilerplate"
+    assert isinstance(result, list) or result.reason in ("only_boilerplate", "no_words")
 
 
 def test_many_short_lines() -> None:
