@@ -8,6 +8,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from services.chaos import cli as chaos_cli
 from services.dlq import cli as dlq_cli
 from services.loadtest import cli as loadtest_cli
@@ -133,8 +135,17 @@ def _tail(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``wirestream`` command."""
+    """Entry point of the ``wirestream`` command; settings that do not load are one clear line, exit 2."""
     args = _parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except ValidationError as exc:
+        problems = "; ".join(str(e.get("msg", e)).removeprefix("Value error, ") for e in exc.errors())
+        print(f"wirestream: invalid settings: {problems}", file=sys.stderr)
+        return 2
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "kafka":
         return _kafka(args.action)
     if args.command == "worker":

@@ -27,6 +27,15 @@ class KafkaSettings(BaseSettings):
     sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
     sasl_username: str | None = None
     sasl_password: SecretStr | None = None
+    ssl_cafile: str | None = Field(
+        default=None, description="CA bundle that signed the brokers' certificates."
+    )
+    ssl_certfile: str | None = Field(default=None, description="Client certificate (mutual TLS).")
+    ssl_keyfile: str | None = Field(default=None, description="Client private key (mutual TLS).")
+    ssl_key_password: SecretStr | None = None
+    ssl_check_hostname: bool = Field(
+        default=True, description="Verify the broker's name against its certificate."
+    )
     topic_prefix: str = Field(default="", description="Prepended to every topic and group id.")
     partitions: int = Field(default=4, ge=1)
     replication_factor: int = Field(default=1, ge=1)
@@ -45,12 +54,49 @@ class KafkaSettings(BaseSettings):
         """Return the consumer group id (and faust app id) of a service."""
         return f"{self.topic_prefix}wirestream-{service}"
 
+    @model_validator(mode="after")
+    def _protocol_and_mechanism_agree(self) -> KafkaSettings:
+        """SASL settings only with a SASL protocol, and a SASL protocol only with a mechanism and user."""
+        sasl = self.security_protocol.startswith("SASL_")
+        if sasl and not (self.sasl_mechanism and self.sasl_username and self.sasl_password):
+            raise ValueError(
+                f"WIRESTREAM_KAFKA_SECURITY_PROTOCOL={self.security_protocol} needs "
+                "WIRESTREAM_KAFKA_SASL_MECHANISM, _SASL_USERNAME and _SASL_PASSWORD"
+            )
+        if not sasl and self.sasl_mechanism:
+            raise ValueError(
+                f"WIRESTREAM_KAFKA_SASL_MECHANISM is set but the protocol is {self.security_protocol}: "
+                "use SASL_SSL (or SASL_PLAINTEXT) to authenticate, or unset the mechanism"
+            )
+        tls_files = [self.ssl_cafile, self.ssl_certfile, self.ssl_keyfile]
+        if any(tls_files) and not self.security_protocol.endswith("SSL"):
+            raise ValueError(
+                f"TLS files are set but the protocol is {self.security_protocol}: use SSL or SASL_SSL"
+            )
+        if bool(self.ssl_certfile) != bool(self.ssl_keyfile):
+            raise ValueError("mutual TLS needs both WIRESTREAM_KAFKA_SSL_CERTFILE and _SSL_KEYFILE")
+        return self
+
+    def ssl_context(self) -> ssl.SSLContext | None:
+        """The TLS context every client uses (kafka-python and aiokafka alike), or None for plaintext."""
+        if not self.security_protocol.endswith("SSL"):
+            return None
+        context = ssl.create_default_context(cafile=self.ssl_cafile)
+        context.check_hostname = self.ssl_check_hostname
+        if self.ssl_certfile and self.ssl_keyfile:
+            password = self.ssl_key_password.get_secret_value() if self.ssl_key_password else None
+            context.load_cert_chain(self.ssl_certfile, self.ssl_keyfile, password=password)
+        return context
+
     def kafka_python_kwargs(self) -> dict[str, object]:
-        """Return connection keyword arguments for kafka-python clients."""
+        """Return connection keyword arguments for kafka-python clients (aiokafka takes the same)."""
         kwargs: dict[str, object] = {
             "bootstrap_servers": self.bootstrap_servers.split(","),
             "security_protocol": self.security_protocol,
         }
+        context = self.ssl_context()
+        if context is not None:
+            kwargs["ssl_context"] = context
         if self.sasl_mechanism:
             kwargs["sasl_mechanism"] = self.sasl_mechanism
             kwargs["sasl_plain_username"] = self.sasl_username
@@ -60,11 +106,8 @@ class KafkaSettings(BaseSettings):
         return kwargs
 
     def aiokafka_kwargs(self) -> dict[str, object]:
-        """Return connection keyword arguments for aiokafka clients (same names, plus a TLS context)."""
-        kwargs = self.kafka_python_kwargs()
-        if self.security_protocol.endswith("SSL"):
-            kwargs["ssl_context"] = ssl.create_default_context()
-        return kwargs
+        """Return connection keyword arguments for aiokafka clients: one code path with kafka-python's."""
+        return self.kafka_python_kwargs()
 
 
 class WorkerSettings(BaseSettings):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from services.cli import main
 from tests.conftest import DATA, SEEDS
 
@@ -25,3 +27,13 @@ def test_rate_argument_accepts_per_second_suffix() -> None:
 
     assert _rate("20/s") == 20.0
     assert _rate("2.5") == 2.5
+
+
+def test_settings_that_disagree_stop_with_one_clear_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("WIRESTREAM_KAFKA_SECURITY_PROTOCOL", "SSL")
+    monkeypatch.setenv("WIRESTREAM_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512")
+    assert main(["worker", "cleaner"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "invalid settings" in err and "use SASL_SSL" in err
