@@ -8,22 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from services.loadtest.cli import _rate, _ratio
+
 RESULTS = Path("bench/results")
 SCALE_CHOICES = ("random", "none", "cleaner", "tagger", "deduper")
-
-
-def _positive(text: str) -> float:
-    value = float(text.removesuffix("/s"))
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be > 0")
-    return value
-
-
-def _ratio(text: str) -> float:
-    value = float(text)
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError("must be within [0, 1]")
-    return value
 
 
 def _env_pair(text: str) -> tuple[str, str]:
@@ -39,7 +27,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "chaos", help="own broker + workers under seeded faults; verify every article came out exactly once"
     )
     p.add_argument("--articles", type=int, default=5000, help="distinct articles to replay")
-    p.add_argument("--rate", type=_positive, default=5.0, help="articles per second (N or N/s)")
+    p.add_argument("--rate", type=_rate, default=5.0, help="articles per second (N or N/s)")
     p.add_argument("--seed", type=int, default=0, help="seed of the articles and of the fault schedule")
     p.add_argument("--kills-per-stage", type=int, default=3, help="kill -9s of each stage's worker")
     p.add_argument("--broker-kills", type=int, default=1, help="kill -9s of the broker")

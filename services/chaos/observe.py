@@ -17,6 +17,7 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import OffsetSpec
 
 from services.chaos.verify import Out
+from services.core.consume import open_consumer
 from services.core.kafka import admin_client
 from services.core.settings import CLEAN, DLQ, DUPLICATES, ENRICHED, RAW, TAGGED, KafkaSettings
 
@@ -38,25 +39,14 @@ def _json(raw: bytes | None) -> Any:
 
 def committed_consumer(kafka: KafkaSettings, topics: list[str], *, from_beginning: bool = True) -> Any:
     """Return a group-less ``read_committed`` consumer assigned to every partition of the topics."""
-    consumer = KafkaConsumer(
+    # back soon after a broker restart (the default reconnect backoff grows to 30 s)
+    return open_consumer(
+        kafka,
+        topics,
+        from_beginning=from_beginning,
         client_id="wirestream-chaos",
-        group_id=None,
-        enable_auto_commit=False,
-        isolation_level="read_committed",
-        reconnect_backoff_max_ms=1000,  # back soon after a broker restart (the default backs off to 30 s)
-        **kafka.kafka_python_kwargs(),
+        reconnect_backoff_max_ms=1000,
     )
-    partitions: list[Any] = []
-    for topic in topics:
-        found = consumer.partitions_for_topic(topic)
-        if not found:
-            consumer.close()
-            raise LookupError(f"topic {topic} does not exist")
-        partitions.extend(TopicPartition(topic, p) for p in sorted(found))
-    consumer.assign(partitions)
-    if from_beginning:
-        consumer.seek_to_beginning()
-    return consumer
 
 
 class Collector(threading.Thread):

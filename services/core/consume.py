@@ -33,13 +33,21 @@ def _decode(raw: bytes | None) -> Any:
         return raw.decode("utf-8", "replace")
 
 
-def open_consumer(kafka: KafkaSettings, topics: list[str], *, from_beginning: bool) -> Any:
+def open_consumer(
+    kafka: KafkaSettings,
+    topics: list[str],
+    *,
+    from_beginning: bool,
+    client_id: str = "wirestream-tail",
+    **options: Any,
+) -> Any:
     """Return a group-less ``read_committed`` consumer assigned to every partition of the topics."""
     consumer = KafkaConsumer(
-        client_id="wirestream-tail",
+        client_id=client_id,
         enable_auto_commit=False,
         group_id=None,
         isolation_level="read_committed",  # outputs are written in transactions
+        **options,
         **kafka.kafka_python_kwargs(),
     )
     partitions: list[Any] = []
