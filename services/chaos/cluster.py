@@ -22,18 +22,10 @@ Log = Callable[..., None]
 RESTART_BACKOFF_S = 2.0
 
 
-ChaosBrokerSettings = broker.PrivateBrokerSettings  # its own home and ports, the project's jars
-
-
-def broker_pid(settings: BrokerSettings) -> int | None:
-    """Return the pid in the broker's pid file when that process exists."""
-    return broker.running_pid(settings)
-
-
 def start_broker(settings: BrokerSettings, *, fresh: bool = True) -> None:
     """Start the chaos broker (stopping a leftover of an earlier run first); wait until it answers."""
     if broker.status(settings).answering:
-        if broker_pid(settings) is None:
+        if broker.running_pid(settings) is None:
             raise RuntimeError(
                 f"something else answers on {settings.host}:{settings.port}; choose other --broker-port"
             )
@@ -41,11 +33,6 @@ def start_broker(settings: BrokerSettings, *, fresh: bool = True) -> None:
     if fresh:
         shutil.rmtree(settings.data_dir, ignore_errors=True)
     broker.up(settings)
-
-
-def kill_broker(settings: BrokerSettings) -> int | None:
-    """kill -9 the broker process and reap it; return its pid (None when none ran)."""
-    return broker.kill(settings)
 
 
 @dataclass

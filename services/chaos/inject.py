@@ -7,7 +7,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from services.chaos.cluster import Cluster, broker_pid, kill_broker
+from services.chaos.cluster import Cluster
 from services.chaos.faults import Fault
 from services.localbroker import broker
 from services.localbroker.broker import BrokerSettings
@@ -98,10 +98,10 @@ class FaultInjector(threading.Thread):
         elif fault.kind == "kill_broker":
             cluster.wait_ready(deadline)
             self._record(fault, planned)
-            pid = kill_broker(self.broker_settings)
+            pid = broker.kill(self.broker_settings)
             self.log("broker_kill", pid=pid)
             broker.up(self.broker_settings)  # waits until it answers
-            self.log("broker_restart", pid=broker_pid(self.broker_settings))
+            self.log("broker_restart", pid=broker.running_pid(self.broker_settings))
         elif fault.kind == "scale_up":
             assert fault.stage is not None
             self._record(fault, planned)

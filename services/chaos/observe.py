@@ -7,7 +7,6 @@ themselves, and the lag sampler records None and reconnects its admin client on 
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
 import time
 from collections.abc import Mapping
@@ -17,7 +16,7 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import OffsetSpec
 
 from services.chaos.verify import Out
-from services.core.consume import open_consumer
+from services.core.consume import decode_value, open_consumer
 from services.core.kafka import admin_client
 from services.core.settings import CLEAN, DLQ, DUPLICATES, ENRICHED, RAW, TAGGED, KafkaSettings
 
@@ -28,13 +27,6 @@ OUTPUT_KINDS = {ENRICHED: "enriched", DUPLICATES: "duplicates", DLQ: "dlq"}
 def output_kinds(kafka: KafkaSettings) -> dict[str, str]:
     """Return {full output topic name: enriched|duplicates|dlq}."""
     return {kafka.topic(t): kind for t, kind in OUTPUT_KINDS.items()}
-
-
-def _json(raw: bytes | None) -> Any:
-    try:
-        return json.loads(raw) if raw is not None else None
-    except ValueError:
-        return raw.decode("utf-8", "replace") if raw is not None else None
 
 
 def committed_consumer(kafka: KafkaSettings, topics: list[str], *, from_beginning: bool = True) -> Any:
@@ -67,7 +59,7 @@ class Collector(threading.Thread):
                 for tp, messages in self.consumer.poll(timeout_ms=200).items():
                     now = time.time()
                     kind = self.kinds[tp.topic]
-                    self.items.extend((now, Out(kind, _json(m.value))) for m in messages)
+                    self.items.extend((now, Out(kind, decode_value(m.value))) for m in messages)
         except BaseException as exc:  # reported by the run
             self.error = exc
         finally:
@@ -213,7 +205,9 @@ def read_outputs(kafka: KafkaSettings, deadline_s: float = 120.0) -> tuple[list[
             if time.monotonic() > deadline:
                 return outs, False
             for tp, messages in consumer.poll(timeout_ms=500).items():
-                outs.extend(Out(kinds[tp.topic], _json(m.value)) for m in messages if m.offset < ends[tp])
+                outs.extend(
+                    Out(kinds[tp.topic], decode_value(m.value)) for m in messages if m.offset < ends[tp]
+                )
         return outs, True
     finally:
         consumer.close()

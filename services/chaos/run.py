@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from services.chaos import agree, faults, verify
-from services.chaos.cluster import ChaosBrokerSettings, Cluster, start_broker, start_stages
+from services.chaos.cluster import Cluster, start_broker, start_stages
 from services.chaos.inject import EventLog, FaultInjector
 from services.chaos.observe import Collector, LagSampler, pending, quiescent, read_outputs, stage_groups
 from services.core.ingest import Payload, new_article_id, to_raw
@@ -21,7 +21,7 @@ from services.core.settings import RAW, KafkaSettings
 from services.core.stage import encode
 from services.loadtest.generator import Variant
 from services.localbroker import broker
-from services.localbroker.broker import PROJECT_DIR
+from services.localbroker.broker import PROJECT_DIR, PrivateBrokerSettings
 from services.replay.producer import Pacer, ReplaySettings, make_producer
 
 
@@ -200,7 +200,7 @@ def run_chaos(config: ChaosConfig) -> dict[str, Any]:
         scale=config.scale,
     )
     log("plan", faults=len(plan), produce_s=round(duration, 1), articles=len(variants))
-    settings = ChaosBrokerSettings(
+    settings = PrivateBrokerSettings(
         home=config.broker_home, port=config.broker_port, controller_port=config.controller_port
     )
     kafka = KafkaSettings(

@@ -24,7 +24,8 @@ class Record:
     value: Any
 
 
-def _decode(raw: bytes | None) -> Any:
+def decode_value(raw: bytes | None) -> Any:
+    """A message value as JSON when it is JSON, else as text (None for a tombstone)."""
     if raw is None:
         return None
     try:
@@ -88,7 +89,7 @@ def records(
                 for msg in tp_records:
                     last = time.monotonic()
                     key = msg.key.decode("utf-8", "replace") if msg.key is not None else None
-                    yield Record(msg.topic, msg.partition, msg.offset, key, _decode(msg.value))
+                    yield Record(msg.topic, msg.partition, msg.offset, key, decode_value(msg.value))
     finally:
         consumer.close()
 
@@ -124,7 +125,7 @@ def collect_until(
             for tp_records in consumer.poll(timeout_ms=200).values():
                 for msg in tp_records:
                     key = msg.key.decode("utf-8", "replace") if msg.key is not None else None
-                    seen.append(Record(msg.topic, msg.partition, msg.offset, key, _decode(msg.value)))
+                    seen.append(Record(msg.topic, msg.partition, msg.offset, key, decode_value(msg.value)))
         return seen
     finally:
         consumer.close()

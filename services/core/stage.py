@@ -210,7 +210,7 @@ class Stage(Generic[M]):
         item: BaseModel | None,
     ) -> Emit:
         article_id, source = _identity(item)
-        record = dead_letter(
+        return dead_letter_emit(
             self.name,
             rejection,
             payload,
@@ -220,12 +220,25 @@ class Stage(Generic[M]):
             source=source,
             max_bytes=self.dlq_max_bytes,
         )
-        return Emit(
-            "dlq",
-            article_id or f"{provenance.topic}:{provenance.partition}:{provenance.offset}",
-            record,
-            outcome="dlq",
-        )
+
+
+def dead_letter_emit(
+    stage: str,
+    rejection: Rejection,
+    payload: bytes,
+    provenance: Provenance,
+    now: datetime,
+    *,
+    article_id: str | None,
+    source: Source | None,
+    max_bytes: int,
+) -> Emit:
+    """The DLQ emit of a rejected message: keyed by its article id, else by its position."""
+    record = dead_letter(
+        stage, rejection, payload, provenance, now, article_id=article_id, source=source, max_bytes=max_bytes
+    )
+    key = article_id or f"{provenance.topic}:{provenance.partition}:{provenance.offset}"
+    return Emit("dlq", key, record, outcome="dlq")
 
 
 def _identity(item: BaseModel | None) -> tuple[str | None, Source | None]:

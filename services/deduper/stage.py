@@ -13,9 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from services.core.clock import bound_article
-from services.core.models import EnrichedArticle, TaggedArticle
+from services.core.models import EnrichedArticle, Source, TaggedArticle
 from services.core.outcomes import Provenance, Rejection
-from services.core.stage import Emit, Stage, dead_letter
+from services.core.stage import Emit, Stage, dead_letter_emit
 from services.deduper.messages import (
     Commit,
     GatherMessage,
@@ -53,19 +53,16 @@ def build_stage(
 
 def _failed(article: TaggedArticle, error: str, now: datetime, max_bytes: int) -> Emit:
     """The dead letter of an article whose probe failed on an owner partition."""
-    rejection = Rejection("processing_error", error)
-    payload = article.model_dump_json().encode()
-    letter = dead_letter(
+    return dead_letter_emit(
         STAGE,
-        rejection,
-        payload,
+        Rejection("processing_error", error),
+        article.model_dump_json().encode(),
         Provenance(),
         now,
         article_id=article.article_id,
         source=article.source,
         max_bytes=max_bytes,
     )
-    return Emit("dlq", article.article_id, letter, outcome="dlq")
 
 
 def _timed_out(article_id: str, entry: dict[str, Any], now: datetime, max_bytes: int) -> Emit:
@@ -74,19 +71,17 @@ def _timed_out(article_id: str, entry: dict[str, Any], now: datetime, max_bytes:
     error = f"partial verdicts of partitions {entry.get('partitions')} expected, got {got}"
     if "article" not in entry:
         error = f"partial verdicts {got} arrived for an article the gather never saw"
-    article = TaggedArticle.model_validate(entry["article"]) if "article" in entry else None
-    payload = json.dumps(entry).encode()
-    letter = dead_letter(
+    source = Source.model_validate(entry["article"]["source"]) if "article" in entry else None
+    return dead_letter_emit(
         STAGE,
         Rejection("verdict_timeout", error),
-        payload,
+        json.dumps(entry).encode(),
         Provenance(),
         now,
         article_id=article_id,
-        source=article.source if article else None,
+        source=source,
         max_bytes=max_bytes,
     )
-    return Emit("dlq", article_id, letter, outcome="dlq")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ offsets, and another samples every stage group's lag (end offset − committed o
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -21,7 +20,7 @@ from kafka.admin import OffsetSpec
 from kafka.errors import KafkaError
 from tqdm import tqdm
 
-from services.core.consume import Record, open_consumer
+from services.core.consume import Record, decode_value, open_consumer
 from services.core.ingest import Payload, new_article_id, to_raw
 from services.core.kafka import admin_client, ensure_topics
 from services.core.settings import CLEAN, DLQ, DUPLICATES, ENRICHED, RAW, TAGGED, KafkaSettings
@@ -31,13 +30,6 @@ from services.replay.producer import Pacer, ReplaySettings, make_producer
 from services.supervise import Accounting
 
 SOURCES = {"cleaner": RAW, "tagger": CLEAN, "deduper": TAGGED}
-
-
-def _json(raw: bytes | None) -> Any:
-    try:
-        return json.loads(raw) if raw is not None else None
-    except ValueError:
-        return raw.decode("utf-8", "replace") if raw is not None else None
 
 
 def stage_groups(kafka: KafkaSettings, services: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -107,7 +99,7 @@ class OutputCollector(threading.Thread):
                     now = time.time()
                     for msg in tp_records:
                         key = msg.key.decode("utf-8", "replace") if msg.key is not None else None
-                        record = Record(msg.topic, msg.partition, msg.offset, key, _json(msg.value))
+                        record = Record(msg.topic, msg.partition, msg.offset, key, decode_value(msg.value))
                         self.items.append((now, record))
         except BaseException as exc:  # reported by the runner
             self.error = exc

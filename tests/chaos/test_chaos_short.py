@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from services.chaos import report
-from services.chaos.cluster import ChaosBrokerSettings, broker_pid
 from services.chaos.run import ChaosConfig, run_chaos
 from services.localbroker import broker
+from services.localbroker.broker import PrivateBrokerSettings
 from services.supervise import stop_from_pid_files
 from tests.conftest import SEEDS
 
@@ -37,7 +37,7 @@ def _port_free(port: int) -> bool:
     return True
 
 
-def _missing(settings: ChaosBrokerSettings) -> str | None:
+def _missing(settings: PrivateBrokerSettings) -> str | None:
     if shutil.which("java") is None:
         return "java is not on PATH"
     if not any(settings.lib_dir.glob("kafka-clients-*.jar")) and shutil.which("mvn") is None:
@@ -71,7 +71,9 @@ def chaos_config(tmp_path: Path) -> Iterator[ChaosConfig]:
         run_dir=tmp_path / "run",
         progress=True,
     )
-    settings = ChaosBrokerSettings(home=config.broker_home, port=BROKER_PORT, controller_port=CONTROLLER_PORT)
+    settings = PrivateBrokerSettings(
+        home=config.broker_home, port=BROKER_PORT, controller_port=CONTROLLER_PORT
+    )
     problem = _missing(settings)
     if problem is not None:
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
@@ -82,7 +84,7 @@ def chaos_config(tmp_path: Path) -> Iterator[ChaosConfig]:
     finally:
         stop_from_pid_files(tmp_path / "run" / "logs")
         broker.down(settings)
-        assert broker_pid(settings) is None, "the chaos broker is still running"
+        assert broker.running_pid(settings) is None, "the chaos broker is still running"
 
 
 def test_short_chaos_run_is_exactly_once(chaos_config: ChaosConfig, tmp_path: Path) -> None:
