@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from services.loadtest.cli import _rate, _ratio
+from services.loadtest.cli import add_generator_args, rate_arg
 
 RESULTS = Path("bench/results")
 SCALE_CHOICES = ("random", "none", "cleaner", "tagger", "deduper")
@@ -27,16 +27,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "chaos", help="own broker + workers under seeded faults; verify every article came out exactly once"
     )
     p.add_argument("--articles", type=int, default=5000, help="distinct articles to replay")
-    p.add_argument("--rate", type=_rate, default=5.0, help="articles per second (N or N/s)")
+    p.add_argument("--rate", type=rate_arg, default=5.0, help="articles per second (N or N/s)")
     p.add_argument("--seed", type=int, default=0, help="seed of the articles and of the fault schedule")
     p.add_argument("--kills-per-stage", type=int, default=3, help="kill -9s of each stage's worker")
     p.add_argument("--broker-kills", type=int, default=1, help="kill -9s of the broker")
     p.add_argument("--scale", choices=SCALE_CHOICES, default="random", help="stage scaled 1 -> 2 -> 1")
     p.add_argument("--embedding-backend", choices=["use", "e5", "none"], default="use", help="tagger model")
-    p.add_argument("--dup-ratio", type=_ratio, default=0.2, help="share of exact and near duplicates")
-    p.add_argument("--exact-share", type=_ratio, default=0.5, help="share of the duplicates that are exact")
-    p.add_argument("--lang-mix", default="en=0.7,de=0.3", help="source language weights")
-    p.add_argument("--corpus", nargs="+", type=Path, default=[Path("seeds")], help="corpus files/dirs")
+    add_generator_args(p, dup_ratio=0.2, lang_mix="en=0.7,de=0.3")
     p.add_argument("--broker-home", type=Path, default=Path(".cache/chaos-kafka"), help="broker data+log")
     p.add_argument("--broker-port", type=int, default=19092)
     p.add_argument("--controller-port", type=int, default=19093)

@@ -32,6 +32,7 @@ from services.core.state import Table
 from services.core.tasks import Outgoing, Task, restore
 
 log = logging.getLogger("wirestream.runner")
+SESSION_TIMEOUT_S = 10.0  # a killed worker's tasks move after this; fencing waits twice it
 Observer = Callable[[Emit], None]
 
 
@@ -74,10 +75,8 @@ class StageRunner(ConsumerRebalanceListener):  # type: ignore[misc]
         self.group = settings.kafka.group(topology.service)
         self.client = settings.kafka.aiokafka_kwargs()
         self.tasks: dict[int, Task] = {}
-        self.assigned: list[int] = []
         self.retry_at: dict[int, float] = {}
         self.attempts: dict[int, int] = {}
-        self.session_timeout_s = 10.0
         self.committed: dict[TopicPartition, int] = {}
         self.lock = asyncio.Lock()
         self.stopping = asyncio.Event()
@@ -92,13 +91,13 @@ class StageRunner(ConsumerRebalanceListener):  # type: ignore[misc]
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
         """Keep the tasks assigned again, drop the others; new tasks open in the loop (paused till then)."""
         async with self.lock:
-            self.assigned = sorted({tp.partition for tp in assigned})
-            for n in [n for n in self.tasks if n not in self.assigned]:
+            numbers = sorted({tp.partition for tp in assigned})
+            for n in [n for n in self.tasks if n not in numbers]:
                 await self._drop(n)
-            for n in [n for n in list(self.retry_at) if n not in self.assigned]:
+            for n in [n for n in list(self.retry_at) if n not in numbers]:
                 del self.retry_at[n]
             now = time.monotonic()
-            for n in self.assigned:
+            for n in numbers:
                 if n not in self.tasks:
                     self.retry_at[n] = now
                     self._pause(n)
@@ -110,7 +109,7 @@ class StageRunner(ConsumerRebalanceListener):  # type: ignore[misc]
                         self.consumer.seek(tp, self.committed[tp])
             owned = sum(1 for tp in assigned if tp.topic == self.topology.main_topic)
             metrics.ASSIGNED_PARTITIONS.labels(self.topology.service).set(owned)
-            log.info("assigned tasks %s (open: %s)", self.assigned, sorted(self.tasks))
+            log.info("assigned tasks %s (open: %s)", numbers, sorted(self.tasks))
 
     def _tps(self, n: int) -> list[TopicPartition]:
         assert self.consumer is not None
@@ -200,7 +199,7 @@ class StageRunner(ConsumerRebalanceListener):  # type: ignore[misc]
         # say who owns n; if none comes (we still own it), reopen after a session timeout. Other
         # failures retry with a growing backoff (a rejection that repeats stalls, never skips).
         self.attempts[n] = attempts = self.attempts.get(n, 0) + 1
-        wait = 2 * self.session_timeout_s if fenced else min(10.0, 0.1 * 2**attempts)
+        wait = 2 * SESSION_TIMEOUT_S if fenced else min(10.0, 0.1 * 2**attempts)
         self.retry_at[n] = time.monotonic() + wait
 
     # -- the loop ------------------------------------------------------------------------------
@@ -215,7 +214,7 @@ class StageRunner(ConsumerRebalanceListener):  # type: ignore[misc]
             auto_offset_reset="earliest",
             partition_assignment_strategy=(RangePartitionAssignor,),
             max_poll_interval_ms=300_000,
-            session_timeout_ms=int(self.session_timeout_s * 1000),
+            session_timeout_ms=int(SESSION_TIMEOUT_S * 1000),
             heartbeat_interval_ms=3_000,
             **self.client,
         )
@@ -271,6 +270,7 @@ class StageRunner(ConsumerRebalanceListener):  # type: ignore[misc]
         emitted: list[tuple[Source, Emit]] = []
         offsets: dict[TopicPartition, int] = {}
         routes = self.topology.routes
+        limit = self.settings.max_message_bytes
         try:
             for tp, messages, position in parts:
                 source = self.topology.source(tp.topic)
@@ -279,7 +279,6 @@ class StageRunner(ConsumerRebalanceListener):  # type: ignore[misc]
                 metrics.MESSAGES_IN.labels(stage.name).inc(len(messages))
                 inputs = [(m.value, Provenance(m.topic, m.partition, m.offset)) for m in messages]
                 for (payload, provenance), emits in zip(inputs, stage.handle_many(inputs, now), strict=True):
-                    limit = self.settings.max_message_bytes
                     for emit, data in stage.bounded(emits, payload, provenance, now, limit):
                         records.append(Outgoing(routes[emit.route], emit.key.encode(), data, emit.partition))
                         emitted.append((source, emit))

@@ -20,14 +20,16 @@ DEFAULT_CORPUS = Path("seeds")
 RESULTS = Path("bench/results")
 
 
-def _rate(text: str) -> float:
+def rate_arg(text: str) -> float:
+    """argparse type: a rate > 0, ``N`` or ``N/s``."""
     value = float(text.removesuffix("/s"))
     if value <= 0:
         raise argparse.ArgumentTypeError("rate must be > 0")
     return value
 
 
-def _ratio(text: str) -> float:
+def ratio_arg(text: str) -> float:
+    """argparse type: a share within [0, 1]."""
     value = float(text)
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError("must be within [0, 1]")
@@ -39,23 +41,32 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = subparsers.add_parser(
         "loadtest", help="drive the running pipeline at a rate; report throughput, latency, lag"
     )
-    p.add_argument("--rate", type=_rate, default=10.0, help="articles per second (N or N/s)")
+    p.add_argument("--rate", type=rate_arg, default=10.0, help="articles per second (N or N/s)")
     p.add_argument("--duration", type=float, default=60.0, help="seconds to produce")
-    p.add_argument("--dup-ratio", type=_ratio, default=0.0, help="share of exact and near duplicates")
-    p.add_argument("--exact-share", type=_ratio, default=0.5, help="share of the duplicates that are exact")
-    p.add_argument("--lang-mix", default=None, help="source language weights, e.g. en=0.7,de=0.3")
-    p.add_argument("--corpus", nargs="+", type=Path, default=[DEFAULT_CORPUS], help="corpus files/dirs")
+    add_generator_args(p, dup_ratio=0.0, lang_mix=None)
     p.add_argument("--seed", type=int, default=0, help="variant generator seed")
     p.add_argument("--report", type=Path, default=None, help="JSON report path (chart next to it)")
     p.add_argument("--drain-timeout", type=float, default=None, help="seconds to wait for the outputs")
     p.add_argument("--find-max", action="store_true", help="step the rate up until lag grows")
-    p.add_argument("--start-rate", type=_rate, default=5.0, help="--find-max: first rate")
-    p.add_argument("--step", type=_rate, default=5.0, help="--find-max: rate increment")
-    p.add_argument("--max-rate", type=_rate, default=200.0, help="--find-max: last rate tried")
+    p.add_argument("--start-rate", type=rate_arg, default=5.0, help="--find-max: first rate")
+    p.add_argument("--step", type=rate_arg, default=5.0, help="--find-max: rate increment")
+    p.add_argument("--max-rate", type=rate_arg, default=200.0, help="--find-max: last rate tried")
     p.add_argument("--step-duration", type=float, default=30.0, help="--find-max: seconds per step")
     p.add_argument("--start-workers", action="store_true", help="start the three stage workers too")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
+
+
+def add_generator_args(p: argparse.ArgumentParser, *, dup_ratio: float, lang_mix: str | None) -> None:
+    """The variant generator's options, shared by ``loadtest`` and ``chaos``."""
+    p.add_argument(
+        "--dup-ratio", type=ratio_arg, default=dup_ratio, help="share of exact and near duplicates"
+    )
+    p.add_argument(
+        "--exact-share", type=ratio_arg, default=0.5, help="share of the duplicates that are exact"
+    )
+    p.add_argument("--lang-mix", default=lang_mix, help="source language weights, e.g. en=0.7,de=0.3")
+    p.add_argument("--corpus", nargs="+", type=Path, default=[DEFAULT_CORPUS], help="corpus files/dirs")
 
 
 def load_corpus(paths: list[Path]) -> list[CorpusDoc]:
