@@ -7,8 +7,8 @@ from typing import Any
 
 from services.core.consume import collect_until
 from services.core.kafka import ensure_topics
-from services.core.settings import DLQ, DUPLICATES, ENRICHED, KafkaSettings
-from services.localbroker import broker
+from services.core.settings import DLQ, DUPLICATES, ENRICHED, ENV_FILE_VAR, KafkaSettings
+from services.localbroker import broker, secure
 from services.replay.producer import ReplaySettings, replay
 from services.supervise import (
     DEFAULT_PORTS,
@@ -65,29 +65,56 @@ def print_metrics(workers: list[WorkerProcess]) -> None:
 
 
 def stop_everything() -> None:
-    """Stop the workers a ``demo --keep`` left running, then the local broker."""
+    """Stop the workers a ``demo --keep`` left running, then the local brokers (plain and secure)."""
     settings = broker.BrokerSettings()
     stopped = stop_from_pid_files(settings.home.parent / "demo")
+    stopped += stop_from_pid_files(SECURE_LOG_DIR)
     print(f"stopped workers: {', '.join(stopped) or 'none'}")
     print("broker stopped" if broker.down(settings) else "broker was not running (no pid file)")
+    if broker.down(secure.SecureBrokerSettings()):
+        print("secure broker stopped")
 
 
-def run_demo(paths: list[Path], *, keep: bool = False, timeout_s: float = 300.0) -> int:
-    """Run the end-to-end demo; return the exit code."""
-    settings = broker.BrokerSettings()
+SECURE_LOG_DIR = broker.PROJECT_DIR / ".cache" / "demo-secure"
+
+
+def _secure_setup(
+    settings: secure.SecureBrokerSettings,
+) -> tuple[KafkaSettings, KafkaSettings, dict[str, str]]:
+    """Admin and replay client settings; each worker loads its own principal's env file."""
+    print(
+        f"SASL_SSL on {settings.host}:{settings.port}: one principal per worker, ACLs; CA {settings.ca_file}"
+    )
+    envs = {stage: str(settings.env_file(stage)) for stage in STAGES}
+    return settings.kafka(), settings.client("replay"), envs
+
+
+def run_demo(
+    paths: list[Path], *, keep: bool = False, timeout_s: float = 300.0, secure_mode: bool = False
+) -> int:
+    """Run the end-to-end demo (``secure_mode``: over SASL_SSL with ACLs); return the exit code."""
+    settings = secure.SecureBrokerSettings() if secure_mode else broker.BrokerSettings()
     print("starting the local Kafka broker (first run fetches its jars with Maven)...")
-    started = broker.up(settings)
+    if isinstance(settings, secure.SecureBrokerSettings):
+        started = secure.up(settings, KafkaSettings().topic_prefix)
+        kafka, producer, env_files = _secure_setup(settings)
+        log_dir = SECURE_LOG_DIR
+    else:
+        started = broker.up(settings)
+        kafka = producer = KafkaSettings(bootstrap_servers=f"{settings.host}:{settings.port}")
+        ensure_topics(kafka)
+        env_files, log_dir = {}, settings.home.parent / "demo"
     print(broker.status(settings).describe(settings))
-    kafka = KafkaSettings(bootstrap_servers=f"{settings.host}:{settings.port}")
-    ensure_topics(kafka)
     env = {"WIRESTREAM_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers}
-    log_dir = settings.home.parent / "demo"
-    workers = [start_worker(stage, DEFAULT_PORTS[stage], env, log_dir) for stage in STAGES]
+    workers = [
+        start_worker(stage, DEFAULT_PORTS[stage], {**env, **_env_file_var(env_files, stage)}, log_dir)
+        for stage in STAGES
+    ]
     ok = False
     try:
         wait_ready(workers)
         print(f"workers up: {', '.join(w.stage for w in workers)} (logs in {log_dir})")
-        summary = replay(paths, ReplaySettings(kafka=kafka), progress=True)
+        summary = replay(paths, ReplaySettings(kafka=producer), progress=True)
         print(summary.describe())
         accounting = Accounting(raw_ids=set(summary.article_ids))
         topics = [kafka.topic(t) for t in (ENRICHED, DUPLICATES, DLQ)]
@@ -107,3 +134,7 @@ def run_demo(paths: list[Path], *, keep: bool = False, timeout_s: float = 300.0)
             if started:
                 broker.down(settings)
     return 0 if ok else 1
+
+
+def _env_file_var(env_files: dict[str, str], stage: str) -> dict[str, str]:
+    return {ENV_FILE_VAR: env_files[stage]} if stage in env_files else {}

@@ -10,6 +10,7 @@ from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 
+from services.core.kafka import check_credentials
 from services.core.settings import KafkaSettings
 
 
@@ -43,6 +44,7 @@ def open_consumer(
     **options: Any,
 ) -> Any:
     """Return a group-less ``read_committed`` consumer assigned to every partition of the topics."""
+    check_credentials(kafka)  # a rejected login: one clear KafkaAuthError, not a bootstrap timeout
     consumer = KafkaConsumer(
         client_id=client_id,
         enable_auto_commit=False,

@@ -1,12 +1,19 @@
-"""Kafka admin helpers (kafka-python): readiness checks and topic creation."""
+"""Kafka admin helpers (kafka-python): readiness checks, topic creation, credential checks."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import hashlib
+import ssl
 import time
-from collections.abc import Iterable
+from collections.abc import Coroutine, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import aiokafka.errors as aio_errors
+import kafka.errors as kp_errors
+from aiokafka.conn import create_conn
 from kafka import KafkaAdminClient
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
@@ -17,8 +24,102 @@ class BrokerUnavailableError(RuntimeError):
     """The broker did not answer a metadata request before the deadline."""
 
 
+class KafkaAuthError(RuntimeError):
+    """Kafka refused who we are (``authentication``) or what we asked (``authorization``): not transient."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+AUTHENTICATION_ERRORS: tuple[type[BaseException], ...] = (
+    aio_errors.SaslAuthenticationFailed,
+    aio_errors.AuthenticationFailedError,
+    aio_errors.AuthenticationMethodNotSupported,
+    kp_errors.SaslAuthenticationFailedError,
+    ssl.SSLCertVerificationError,
+)
+AUTHORIZATION_ERRORS: tuple[type[BaseException], ...] = (
+    aio_errors.TopicAuthorizationFailedError,
+    aio_errors.GroupAuthorizationFailedError,
+    aio_errors.ClusterAuthorizationFailedError,
+    aio_errors.TransactionalIdAuthorizationFailed,
+    kp_errors.AuthorizationError,
+)
+
+
+def fatal_kind(exc: BaseException) -> str | None:
+    """``authentication`` or ``authorization`` for a failure that retrying cannot fix, else None."""
+    if isinstance(exc, KafkaAuthError):
+        return exc.kind
+    if isinstance(exc, AUTHENTICATION_ERRORS):
+        return "authentication"
+    if isinstance(exc, AUTHORIZATION_ERRORS):
+        return "authorization"
+    return None
+
+
+_VERIFIED: set[str] = set()  # credentials this process has seen accepted (a digest, not the secret)
+
+
+def _credential_key(kafka: KafkaSettings) -> str:
+    password = kafka.sasl_password.get_secret_value() if kafka.sasl_password else ""
+    material = f"{kafka.bootstrap_servers}|{kafka.sasl_username}|{password}|{kafka.ssl_cafile}"
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+async def _handshake(kafka: KafkaSettings, timeout_s: float) -> bool:
+    """One connection (TLS, SASL) to a bootstrap server; True when accepted, False when none answered."""
+    options = {k: v for k, v in kafka.aiokafka_kwargs().items() if k != "bootstrap_servers"}
+    for server in kafka.bootstrap_servers.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            conn = await asyncio.wait_for(
+                create_conn(host, int(port), request_timeout_ms=int(timeout_s * 1000), **options), timeout_s
+            )
+        except AUTHENTICATION_ERRORS as exc:
+            check = (
+                "WIRESTREAM_KAFKA_SSL_CAFILE (the brokers' CA)"
+                if isinstance(exc, ssl.SSLError)
+                else "WIRESTREAM_KAFKA_SASL_USERNAME and _SASL_PASSWORD"
+            )
+            raise KafkaAuthError(
+                "authentication", f"Kafka at {kafka.describe()} refused the connection: {exc}; check {check}"
+            ) from None
+        except (OSError, TimeoutError, aio_errors.KafkaError):
+            continue  # not answering: the callers' readiness handling decides
+        conn.close()
+        return True
+    return False
+
+
+def _run(coro: Coroutine[Any, Any, bool]) -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(1) as pool:  # called from inside an event loop: run it beside
+        return pool.submit(asyncio.run, coro).result()
+
+
+def check_credentials(kafka: KafkaSettings, timeout_s: float = 10.0, *, cached: bool = True) -> None:
+    """Raise KafkaAuthError (one line) when the broker rejects the credentials; once per process.
+
+    kafka-python and aiokafka both report a rejected SASL login only as "unable to bootstrap"
+    after their timeouts; one direct handshake tells the two apart at once.
+    """
+    if kafka.security_protocol == "PLAINTEXT":
+        return
+    key = _credential_key(kafka)
+    if cached and key in _VERIFIED:
+        return
+    if _run(_handshake(kafka, timeout_s)):
+        _VERIFIED.add(key)
+
+
 def admin_client(kafka: KafkaSettings, timeout_s: float = 10.0) -> Any:
-    """Return a connected kafka-python admin client, or raise BrokerUnavailableError."""
+    """Return a connected kafka-python admin client (BrokerUnavailableError; KafkaAuthError if refused)."""
+    check_credentials(kafka, timeout_s)
     try:
         return KafkaAdminClient(
             client_id="wirestream-admin",
@@ -82,8 +183,15 @@ def ensure_topics(
                 }
                 for t in missing
             }
-            with contextlib.suppress(TopicAlreadyExistsError):  # created concurrently: fine
-                admin.create_topics(spec, wait_for_metadata=True)
+            try:
+                with contextlib.suppress(TopicAlreadyExistsError):  # created concurrently: fine
+                    admin.create_topics(spec, wait_for_metadata=True)
+            except kp_errors.AuthorizationError as exc:
+                raise KafkaAuthError(
+                    "authorization",
+                    f"{kafka.describe()} may not create (or see) topics {missing}: {type(exc).__name__}; "
+                    "an admin creates them (`wirestream kafka topics` with the admin's settings)",
+                ) from None
         return missing
     finally:
         admin.close()

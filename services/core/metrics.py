@@ -81,6 +81,11 @@ TRANSACTIONS = Counter(
     "Kafka transactions of a worker's tasks, by result (committed, aborted).",
     ["stage", "result"],
 )
+KAFKA_ERRORS = Counter(
+    "wirestream_kafka_errors_total",
+    "Kafka failures retrying cannot fix, by kind (authentication, authorization); the worker then exits.",
+    ["stage", "kind"],
+)
 TASK_RESETS = Counter(
     "wirestream_task_resets_total",
     "Tasks rebuilt after a failed transaction (producer re-initialised, state restored, input rewound).",

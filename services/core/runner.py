@@ -24,9 +24,15 @@ from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.errors import IllegalOperation, ProducerFenced
 
 from services.core import metrics
-from services.core.kafka import PartitionMismatchError, check_partitions, ensure_topics
+from services.core.kafka import (
+    KafkaAuthError,
+    PartitionMismatchError,
+    check_partitions,
+    ensure_topics,
+    fatal_kind,
+)
 from services.core.outcomes import Provenance
-from services.core.settings import WorkerSettings
+from services.core.settings import KafkaSettings, WorkerSettings
 from services.core.stage import Emit, Route, Stage
 from services.core.state import Table
 from services.core.tasks import Outgoing, Task, restore
@@ -142,6 +148,8 @@ class StageRunner(ConsumerRebalanceListener):  # type: ignore[misc]
             await self._rewind(n)
         except Exception as exc:  # the broker may be restarting: retry with a backoff
             await task.close()
+            if fatal_kind(exc):
+                raise  # a credential or an ACL: retrying cannot help (run_worker reports it and exits)
             self.attempts[n] = attempts = self.attempts.get(n, 0) + 1
             self.retry_at[n] = time.monotonic() + min(10.0, 0.2 * 2**attempts)
             log.warning("task %d not ready yet (%r); retry %d", n, exc, attempts)
@@ -255,6 +263,8 @@ class StageRunner(ConsumerRebalanceListener):  # type: ignore[misc]
         )
         for n, result in zip(plans, results, strict=True):
             if isinstance(result, BaseException):
+                if fatal_kind(result):
+                    raise result  # denied (e.g. a topic it may not write): reported, never retried silently
                 await self._reset(n, result)
         if self.topology.after_commit is not None:
             self.topology.after_commit()
@@ -383,7 +393,27 @@ def run_worker(topology: Topology, settings: WorkerSettings) -> None:
         prepare(topology, settings)
     except PartitionMismatchError as exc:
         raise SystemExit(f"wirestream worker {topology.service}: {exc}") from None
+    except Exception as exc:
+        if fatal_kind(exc) is None:
+            raise
+        raise fatal_exit(topology.service, settings.kafka, exc) from None
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     metrics.serve(settings.metrics_host, settings.metrics_port)
     metrics.ASSIGNED_PARTITIONS.labels(topology.service).set(0)
-    asyncio.run(_serve(StageRunner(topology, settings)))
+    try:
+        asyncio.run(_serve(StageRunner(topology, settings)))
+    except Exception as exc:
+        if fatal_kind(exc) is None:
+            raise
+        raise fatal_exit(topology.service, settings.kafka, exc) from None
+
+
+def fatal_exit(service: str, kafka: KafkaSettings, exc: BaseException) -> SystemExit:
+    """Count and log a Kafka failure retrying cannot fix (credentials, ACLs); the worker's exit (code 1)."""
+    kind = fatal_kind(exc) or "unknown"
+    metrics.KAFKA_ERRORS.labels(service, kind).inc()
+    detail = (
+        str(exc) if isinstance(exc, KafkaAuthError) else f"{type(exc).__name__}: {exc} ({kafka.describe()})"
+    )
+    log.error("Kafka %s failed, stopping: %s", kind, detail)
+    return SystemExit(f"wirestream worker {service}: Kafka {kind} failed: {detail}")

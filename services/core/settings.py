@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import ssl
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 RAW = "articles.raw.v1"
 CLEAN = "articles.clean.v1"
@@ -15,6 +22,15 @@ ENRICHED = "articles.enriched.v1"
 DUPLICATES = "articles.duplicates.v1"
 DLQ = "articles.dlq.v1"
 PUBLIC_TOPICS = (RAW, CLEAN, TAGGED, ENRICHED, DUPLICATES, DLQ)
+# A file of WIRESTREAM_KAFKA_* lines (e.g. .cache/kafka/secure/<principal>.env) read by every
+# KafkaSettings; variables set in the environment win over the file. `wirestream --env-file` sets it.
+ENV_FILE_VAR = "WIRESTREAM_ENV_FILE"
+
+
+def env_file() -> Path | None:
+    """The env file named by WIRESTREAM_ENV_FILE, if any."""
+    name = os.environ.get(ENV_FILE_VAR)
+    return Path(name) if name else None
 
 
 class KafkaSettings(BaseSettings):
@@ -46,6 +62,20 @@ class KafkaSettings(BaseSettings):
         "size: a larger record is a dead letter (payload_too_large at replay), never a failed send.",
     )
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, then the environment, then the WIRESTREAM_ENV_FILE file (read at each load)."""
+        path = env_file()
+        dotenv = dotenv_settings if path is None else DotEnvSettingsSource(settings_cls, env_file=path)
+        return init_settings, env_settings, dotenv, file_secret_settings
+
     def topic(self, name: str) -> str:
         """Return the full name of a topic, with the configured prefix."""
         return f"{self.topic_prefix}{name}"
@@ -57,6 +87,9 @@ class KafkaSettings(BaseSettings):
     @model_validator(mode="after")
     def _protocol_and_mechanism_agree(self) -> KafkaSettings:
         """SASL settings only with a SASL protocol, and a SASL protocol only with a mechanism and user."""
+        path = env_file()
+        if path is not None and not path.is_file():
+            raise ValueError(f"{ENV_FILE_VAR}={path}: no such file")
         sasl = self.security_protocol.startswith("SASL_")
         if sasl and not (self.sasl_mechanism and self.sasl_username and self.sasl_password):
             raise ValueError(
@@ -108,6 +141,11 @@ class KafkaSettings(BaseSettings):
     def aiokafka_kwargs(self) -> dict[str, object]:
         """Return connection keyword arguments for aiokafka clients: one code path with kafka-python's."""
         return self.kafka_python_kwargs()
+
+    def describe(self) -> str:
+        """Where and as whom this connects, without secrets (for error messages)."""
+        who = f" as {self.sasl_username!r} ({self.sasl_mechanism})" if self.sasl_username else ""
+        return f"{self.bootstrap_servers} over {self.security_protocol}{who}"
 
 
 class WorkerSettings(BaseSettings):

@@ -61,6 +61,17 @@ class BrokerSettings(BaseSettings):
         """Return client settings pointing at this broker."""
         return KafkaSettings(bootstrap_servers=f"{self.host}:{self.port}")
 
+    def config_text(self) -> str:
+        """The broker's server.properties: deploy/kafka's template filled with this broker's values."""
+        template = Template((self.deploy_dir / "server.properties").read_text())
+        return template.substitute(
+            port=self.port, controller_port=self.controller_port, data_dir=self.data_dir
+        )
+
+    def format_args(self) -> list[str]:
+        """Extra ``StorageTool format`` arguments (the secure broker adds its SCRAM users)."""
+        return []
+
 
 @dataclass(frozen=True)
 class BrokerStatus:
@@ -123,12 +134,9 @@ def _java(settings: BrokerSettings, *args: str) -> list[str]:
 
 
 def _render_config(settings: BrokerSettings) -> Path:
-    template = Template((settings.deploy_dir / "server.properties").read_text())
-    text = template.substitute(
-        port=settings.port, controller_port=settings.controller_port, data_dir=settings.data_dir
-    )
     path = settings.home / "server.properties"
-    path.write_text(text)
+    path.write_text(settings.config_text())
+    path.chmod(0o600)  # the secure broker's holds its keystore and controller passwords
     return path
 
 
@@ -140,7 +148,16 @@ def _format_storage(settings: BrokerSettings, config: Path) -> None:
     if (settings.data_dir / "meta.properties").exists():
         return
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    cmd = _java(settings, "kafka.tools.StorageTool", "format", "-t", _cluster_id(), "-c", str(config))
+    cmd = _java(
+        settings,
+        "kafka.tools.StorageTool",
+        "format",
+        "-t",
+        _cluster_id(),
+        "-c",
+        str(config),
+        *settings.format_args(),
+    )
     result = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"formatting Kafka storage failed:\n{result.stdout}\n{result.stderr}")
