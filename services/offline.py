@@ -28,7 +28,8 @@ from services.core.models import (
     TaggedArticle,
 )
 from services.core.outcomes import Provenance
-from services.core.stage import Emit, Stage
+from services.core.settings import WorkerSettings
+from services.core.stage import Emit, Stage, encode
 from services.deduper.logic import DeduperConfig
 from services.deduper.partitioned import PartitionedDeduper
 from services.deduper.stage import build_stage as build_deduper
@@ -45,6 +46,11 @@ class OfflineSummary:
     enriched: int = 0
     dead_letters: int = 0
     statuses: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)  # records that are not articles, by kind
+
+
+# the workers' default WIRESTREAM_<STAGE>_MAX_MESSAGE_BYTES: the largest record a stage emits
+MAX_MESSAGE_BYTES: int = WorkerSettings.model_fields["max_message_bytes"].default
 
 
 class OfflinePipeline:
@@ -56,7 +62,9 @@ class OfflinePipeline:
         tagger: Tagger | None = None,
         deduper_config: DeduperConfig | None = None,
         embedding_backend: str = "e5",
+        max_message_bytes: int = MAX_MESSAGE_BYTES,
     ) -> None:
+        self.max_message_bytes = max_message_bytes
         self.boilerplate_store: dict[str, Any] = {}
         self.dedupe_store: dict[str, Any] = {}
         self.cleaner: Stage[RawArticle] = build_cleaner(
@@ -68,20 +76,25 @@ class OfflinePipeline:
         deduper = PartitionedDeduper(self.dedupe_store, 1, deduper_config or DeduperConfig())
         self.deduper: Stage[TaggedArticle] = build_deduper(deduper, forward_exact=True)
 
+    def _run(self, stage: Stage[Any], item: Any, now: datetime) -> list[Emit]:
+        """One stage on one item; outputs held to the workers' limit by ``Stage.bounded`` (as the runner)."""
+        emits = stage.run(item, Provenance(), now)
+        bounded = stage.bounded(emits, encode(item), Provenance(), now, self.max_message_bytes)
+        return [emit for emit, _ in bounded]
+
     def run_raw(self, raw: RawArticle, now: datetime) -> Iterator[EnrichedArticle | DeadLetter]:
         """Run one raw article through every stage; yield enriched events and dead letters."""
-        none = Provenance()
-        for cleaned in self.cleaner.run(raw, none, now):
+        for cleaned in self._run(self.cleaner, raw, now):
             if isinstance(cleaned.value, DeadLetter):
                 yield cleaned.value
                 continue
             assert isinstance(cleaned.value, CleanArticle)
-            for tagged in self.tagger.run(cleaned.value, none, now):
+            for tagged in self._run(self.tagger, cleaned.value, now):
                 if isinstance(tagged.value, DeadLetter):
                     yield tagged.value
                     continue
                 assert isinstance(tagged.value, TaggedArticle)
-                yield from _finals(self.deduper.run(tagged.value, none, now))
+                yield from _finals(self._run(self.deduper, tagged.value, now))
 
     def run_payloads(self, items: Iterable[Payload | BadRecord]) -> Iterator[EnrichedArticle | DeadLetter]:
         """Ingest payloads (new article ids) and run each through the pipeline."""
@@ -102,6 +115,13 @@ def _finals(emits: list[Emit]) -> Iterator[EnrichedArticle | DeadLetter]:
             yield emit.value
 
 
+def _counted(items: Iterable[Payload | BadRecord], summary: OfflineSummary) -> Iterator[Payload | BadRecord]:
+    """Pass the payloads on (streamed, never listed), counting them."""
+    for item in items:
+        summary.payloads += 1
+        yield item
+
+
 def process(
     paths: list[Path], output: Path | None, dlq_output: Path | None, pipeline: OfflinePipeline
 ) -> OfflineSummary:
@@ -110,9 +130,7 @@ def process(
     out = output.open("w", encoding="utf-8") if output else sys.stdout
     dlq = dlq_output.open("w", encoding="utf-8") if dlq_output else sys.stderr
     try:
-        payloads = list(read_payloads(paths))
-        summary.payloads = len(payloads)
-        for event in pipeline.run_payloads(payloads):
+        for event in pipeline.run_payloads(_counted(read_payloads(paths, skipped=summary.skipped), summary)):
             if isinstance(event, DeadLetter):
                 summary.dead_letters += 1
                 dlq.write(event.model_dump_json() + "\n")

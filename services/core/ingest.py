@@ -1,4 +1,9 @@
-"""Reading article files into raw events: shared by the replay producer and the offline path."""
+"""Reading article files into raw events: shared by the replay producer and the offline path.
+
+One reader per format, chosen by the file name: ``.txt``/``.html`` (one payload), ``.jsonl``
+(one record a line), ``.warc``/``.warc.gz`` (:mod:`services.core.warc`, one HTML response a
+record, streamed) and ``.xml``/``.rss``/``.atom`` (:mod:`services.core.feeds`, one item a record).
+"""
 
 from __future__ import annotations
 
@@ -6,55 +11,74 @@ import base64
 import json
 import re
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Literal
 
+from services.core.feeds import feed_records
 from services.core.models import DeadLetter, RawArticle, Source, Timestamps
 from services.core.outcomes import Provenance, Rejection
+from services.core.records import (
+    DEFAULT_MAX_RECORD_BYTES,
+    BadRecord,
+    ContentType,
+    Payload,
+    RecordMeta,
+    record_meta,
+    record_payload,
+)
 from services.core.stage import dead_letter
+from services.core.warc import warc_records
 
-SUFFIXES = {".txt": "text/plain", ".html": "text/html", ".htm": "text/html", ".jsonl": "jsonl"}
-ContentType = Literal["text/plain", "text/html", "application/octet-stream"]
+__all__ = [
+    "DEFAULT_MAX_RECORD_BYTES",
+    "BadRecord",
+    "ContentType",
+    "Payload",
+    "RecordMeta",
+    "dead_letter_of",
+    "describe_skipped",
+    "file_kind",
+    "find_files",
+    "new_article_id",
+    "read_payloads",
+    "record_meta",
+    "record_payload",
+    "to_raw",
+]
+
+SUFFIXES = {
+    ".txt": "text/plain",
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".jsonl": "jsonl",
+    ".warc": "warc",
+    ".warc.gz": "warc",
+    ".xml": "feed",
+    ".rss": "feed",
+    ".atom": "feed",
+}
 
 
-@dataclass(frozen=True)
-class Payload:
-    """One article payload found in a file: where it came from and its bytes."""
-
-    uri: str
-    record_id: str | None
-    data: bytes
-    content_type: ContentType
-    meta: RecordMeta | None = None
+def file_kind(path: Path) -> str | None:
+    """The reader a file name asks for (``text/plain``, ``text/html``, ``jsonl``, ``warc``, ``feed``)."""
+    if path.name.lower().endswith(".warc.gz"):
+        return SUFFIXES[".warc.gz"]
+    return SUFFIXES.get(path.suffix.lower())
 
 
-@dataclass(frozen=True)
-class RecordMeta:
-    """What a structured record says about its article (feeds, crawls, JSON lines)."""
-
-    title: str | None = None
-    published: datetime | None = None
-    url: str | None = None
-    outlet: str | None = None
-    language: str | None = None
-
-
-@dataclass(frozen=True)
-class BadRecord:
-    """A record that could not be read (e.g. a broken .jsonl line), kept for the DLQ."""
-
-    uri: str
-    record_id: str | None
-    data: bytes
-    rejection: Rejection
+def describe_skipped(skipped: Counter[str]) -> str:
+    """``; skipped N records that are not articles (kind n, ...)``, or nothing when none were."""
+    if not skipped:
+        return ""
+    kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(skipped.items()))
+    return f"; skipped {sum(skipped.values())} records that are not articles ({kinds})"
 
 
 def dead_letter_of(bad: BadRecord, now: datetime, max_bytes: int = 64 * 1024) -> DeadLetter:
-    """The dead letter of an unreadable record, with its file and record id."""
-    source = Source(uri=bad.uri, record_id=bad.record_id)
+    """The dead letter of an unreadable record, with its file, record position and URL when known."""
+    source = Source(uri=bad.uri, record_id=bad.record_id, url=bad.url)
     return dead_letter(
         "replay", bad.rejection, bad.data, Provenance(), now, source=source, max_bytes=max_bytes
     )
@@ -65,7 +89,7 @@ def find_files(paths: Iterable[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+            found.extend(p for p in path.rglob("*") if p.is_file() and file_kind(p) is not None)
         elif path.is_file():
             found.append(path)
         else:
@@ -83,17 +107,31 @@ def _uri(path: Path, roots: Iterable[Path]) -> str:
     return path.name
 
 
-def read_payloads(paths: Iterable[Path]) -> Iterator[Payload | BadRecord]:
-    """Yield every payload of the given files; .jsonl files yield one per record line."""
+def read_payloads(
+    paths: Iterable[Path],
+    *,
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
+    skipped: Counter[str] | None = None,
+) -> Iterator[Payload | BadRecord]:
+    """Yield every payload of the given files, file by file, record by record (streamed).
+
+    A WARC response or a feed file over ``max_record_bytes`` is not read whole: it becomes a
+    ``payload_too_large`` bad record. WARC records that are not articles (requests, metadata,
+    non-HTML or non-2xx responses) are counted in ``skipped`` by kind.
+    """
     roots = list(paths)
     for path in find_files(roots):
         uri = _uri(path, roots)
-        kind = SUFFIXES.get(path.suffix.lower(), "text/plain")
-        data = path.read_bytes()
-        if kind == "jsonl":
-            yield from _jsonl_records(uri, data)
+        kind = file_kind(path) or "text/plain"
+        if kind == "warc":
+            counts = skipped if skipped is not None else Counter()
+            yield from warc_records(path, uri, max_record_bytes, counts)
+        elif kind == "feed":
+            yield from feed_records(path, uri, max_record_bytes)
+        elif kind == "jsonl":
+            yield from _jsonl_records(uri, path.read_bytes())
         else:
-            yield Payload(uri, None, data, "text/html" if kind == "text/html" else "text/plain")
+            yield Payload(uri, None, path.read_bytes(), "text/html" if kind == "text/html" else "text/plain")
 
 
 def _jsonl_records(uri: str, data: bytes) -> Iterator[Payload | BadRecord]:
@@ -108,37 +146,12 @@ def _jsonl_records(uri: str, data: bytes) -> Iterator[Payload | BadRecord]:
             yield BadRecord(uri, f"line-{number}", line, Rejection("invalid_record", str(exc)))
             continue
         record_id = str(record["id"]) if record.get("id") is not None else f"line-{number}"
-        meta = record_meta(record)
-        if isinstance(meta, Rejection):
-            yield BadRecord(uri, record_id, line, meta)
-            continue
-        source = str(record.get("source") or uri)
         text: str = record["text"]
         content_type: ContentType = "text/html" if record.get("content_type") == "text/html" else "text/plain"
-        yield Payload(source, record_id, text.encode("utf-8", "surrogatepass"), content_type, meta)
-
-
-META_FIELDS = ("title", "url", "outlet", "language")
-
-
-def record_meta(record: dict[str, object]) -> RecordMeta | Rejection:
-    """The optional ``title``, ``published`` (ISO 8601), ``url``, ``outlet``, ``language`` of a record."""
-    wrong = [
-        f for f in (*META_FIELDS, "published") if record.get(f) is not None and not isinstance(record[f], str)
-    ]
-    if wrong:
-        return Rejection("invalid_record", f"fields {wrong} must be strings")
-    texts = {f: str(record[f]).strip() or None if record.get(f) is not None else None for f in META_FIELDS}
-    published: datetime | None = None
-    if record.get("published"):
-        try:
-            published = datetime.fromisoformat(str(record["published"]).replace("Z", "+00:00"))
-        except ValueError:
-            return Rejection("invalid_record", f"published {str(record['published'])[:40]!r} is not ISO 8601")
-        published = published.astimezone(UTC) if published.tzinfo else published.replace(tzinfo=UTC)
-    if not any(texts.values()) and published is None:
-        return RecordMeta()
-    return RecordMeta(published=published, **texts)
+        fields = {k: v for k, v in record.items() if k != "crawled"}  # crawled: WARC's, not a .jsonl field
+        data = text.encode("utf-8", "surrogatepass")
+        source = str(record.get("source") or uri)
+        yield record_payload(uri, record_id, data, content_type, fields, line, source=source)
 
 
 _SLUG = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -167,6 +180,7 @@ def to_raw(payload: Payload, article_id: str, now: datetime) -> RawArticle:
             url=meta.url,
             outlet=meta.outlet,
             language=meta.language,
+            crawled=meta.crawled,
         ),
         title=meta.title,
         published=meta.published,

@@ -28,6 +28,9 @@ class Source(_Model):
     language: str | None = Field(
         default=None, description="The language the record declares (the tagger's detection is `language`)."
     )
+    crawled: datetime | None = Field(
+        default=None, description="When a crawler captured the page (WARC-Date of a WARC record), UTC."
+    )
 
 
 class Timestamps(_Model):

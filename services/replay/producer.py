@@ -16,10 +16,13 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from tqdm import tqdm
 
+from services.cleaner.memory import source_key
 from services.core.ingest import (
     BadRecord,
     Payload,
     dead_letter_of,
+    describe_skipped,
+    find_files,
     new_article_id,
     read_payloads,
     to_raw,
@@ -56,6 +59,7 @@ class ReplaySummary:
     article_ids: list[str] = field(default_factory=list)
     by_file: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)  # records that are not articles, by kind
 
     def acknowledged(self, article_id: str, uri: str, size: int) -> None:
         """Count one record the broker acknowledged."""
@@ -78,6 +82,7 @@ class ReplaySummary:
             f"replayed {self.produced} articles ({self.bytes / 1024:.1f} KiB) from "
             f"{len(self.by_file)} sources in {self.seconds:.2f}s ({rate:.1f}/s); "
             f"{self.dead_lettered} unreadable or oversized records sent to the DLQ{failed}"
+            f"{describe_skipped(self.skipped)}"
         )
 
 
@@ -120,23 +125,26 @@ def replay(
     limit: int | None = None,
     progress: bool = True,
 ) -> ReplaySummary:
-    """Produce every payload under ``paths`` ``loops`` times (new article ids each time)."""
+    """Produce every payload under ``paths`` ``loops`` times (new article ids each time), streamed."""
     kafka = settings.kafka
+    find_files(paths)  # a missing path fails before anything is sent
     if settings.create_topics:
         ensure_topics(kafka)
-    payloads = list(read_payloads(paths))
-    total = len(payloads) * loops if limit is None else min(limit, len(payloads) * loops)
     producer = make_producer(kafka, settings)
     summary = ReplaySummary()
     pacer = Pacer(rate)
     started = time.monotonic()
-    bar = tqdm(total=total, unit="art", disable=not progress, desc="replay")
+    bar = tqdm(total=limit, unit="art", disable=not progress, desc="replay")
     inflight: Inflight = deque()
     try:
         sent = 0
         for _ in range(loops):
-            for item in payloads:
-                if sent >= total:
+            if limit is not None and sent >= limit:
+                break
+            # read again each loop, record by record: a 1 GB crawl is never held in memory
+            items = read_payloads(paths, max_record_bytes=kafka.max_message_bytes, skipped=summary.skipped)
+            for item in items:
+                if limit is not None and sent >= limit:
                     break
                 pacer.wait()
                 _send(producer, kafka, item, summary, inflight)
@@ -171,7 +179,9 @@ def _send(
         bad = BadRecord(item.uri, item.record_id, item.data, Rejection("payload_too_large", error))
         _dead_letter(producer, kafka, bad, now, summary)
         return
-    future = producer.send(kafka.topic(RAW), key=article_id.encode(), value=value)
+    # keyed by source: one source's articles share a partition, so the cleaner's per-source
+    # learned boilerplate lives in one task (services/cleaner/memory.py)
+    future = producer.send(kafka.topic(RAW), key=source_key(raw.source).encode(), value=value)
     inflight.append((future, article_id, item.uri, len(value)))
     while inflight and inflight[0][0].is_done:
         _settle(inflight.popleft(), summary)
