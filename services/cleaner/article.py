@@ -26,9 +26,17 @@ class Part:
 
 def expand_blocks(lines: list[Line], rules: RuleSet) -> None:
     """Mark a related-links / most-read block: its opening line and the short lines after it."""
+    known: dict[str, bool] = {}  # a repeated line is looked up once
+
+    def opens(text: str) -> bool:
+        found = known.get(text)
+        if found is None:
+            found = known[text] = starts_block(text, rules)
+        return found
+
     i = 0
     while i < len(lines):
-        if lines[i].kind in (None, "boilerplate") and starts_block(lines[i].text, rules):
+        if lines[i].kind in (None, "boilerplate") and opens(lines[i].text):
             lines[i].kind = "boilerplate"
             j = i + 1
             while j < len(lines) and j - i <= BLOCK_MAX_LINES and lines[j].gap < 2:

@@ -18,6 +18,16 @@ _TAG = re.compile(
     r"</?(?:p|div|br|span|a|article|section|h[1-6]|li|ul|ol|table|script|style|nav|footer|header|main|figure|img)\b[^<>]{0,300}>",
     re.IGNORECASE,
 )
+_OPEN_CLOSE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]{0,30})\b[^<>]{0,1000}?(/?)>")
+# Elements that never nest (void) or that the parser closes by itself: not counted in the depth.
+_FLAT = frozenset(
+    {
+        *("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source"),
+        *("track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "thead", "tbody", "tfoot", "option"),
+        *("colgroup", "rp", "rt"),
+    }
+)
+MAX_DEPTH = 200  # libxml2 drops whatever lies deeper than 255 elements
 _H1 = re.compile(r"<h1\b[^<>]{0,300}>(.{1,400}?)</h1>", re.IGNORECASE | re.DOTALL)
 _ANY_TAG = re.compile(r"<[^<>]{0,300}>")
 
@@ -32,10 +42,41 @@ def looks_like_html(text: str, content_type: str) -> bool:
     return any(n >= 4 for n, _ in enumerate(_TAG.finditer(head)))
 
 
+def flatten_deep(text: str, max_depth: int = MAX_DEPTH) -> str:
+    """Drop the tags of elements nested deeper than ``max_depth`` (their text stays); one linear scan.
+
+    The HTML parser under trafilatura silently loses everything below depth 255, so a page nested
+    5,000 divs deep would lose its article. Depth is counted on open/close tags (void and
+    self-closing elements not counted); a page never that deep is returned unchanged.
+    """
+    depth = 0
+    drop: list[tuple[int, int]] = []
+    for tag in _OPEN_CLOSE.finditer(text):
+        closing, name, selfclosing = tag.group(1), tag.group(2).lower(), tag.group(3)
+        if selfclosing or name in _FLAT:
+            continue
+        if closing:
+            if depth > max_depth:
+                drop.append(tag.span())
+            depth = max(0, depth - 1)
+        else:
+            depth += 1
+            if depth > max_depth:
+                drop.append(tag.span())
+    if not drop:
+        return text
+    out, last = [], 0
+    for start, end in drop:
+        out.append(text[last:start])
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
 def extract_html(text: str) -> str | None:
     """Extract the article body as plain text, one paragraph a line, headline (<h1>) first."""
     body = trafilatura.extract(
-        text,
+        flatten_deep(text),
         output_format="txt",
         include_comments=False,
         include_tables=False,

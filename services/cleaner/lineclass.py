@@ -60,6 +60,8 @@ _PHRASES = re.compile(
     r"dieser artikel (?:ist|wurde) (?:älter|vor)|war dieser artikel hilfreich)",
     re.IGNORECASE,
 )
+# Every alternative of _PHRASES contains one of these (lower-cased): a cheap test before the search.
+_PHRASE_ANCHORS = ("opens in", "öffnet", "this ", "subscriber", "account", "your inbox", "dieser artikel")
 _HANDLE = re.compile(r"(?:^|\s)@\w{2,}|\bwww\.|https?://|\b[\w.-]+@[\w-]+\.\w{2,}")
 _SENTENCE_END = '.!"”“»«'
 MAX_WORDS = 12
@@ -100,11 +102,17 @@ def features(line: str, position: int, total: int) -> LineFeatures:
         sentence_end=line[-1] in _SENTENCE_END,
         counter=_COUNTER.search(line) is not None,
         credit=_CREDIT.fullmatch(line) is not None,
-        phrase=_PHRASES.search(line) is not None,
+        phrase=_has_phrase(line),
         capitalised=caps,
         edge=position < 3 or position >= total - 3,
         handle=_HANDLE.search(line) is not None,
     )
+
+
+def _has_phrase(line: str) -> bool:
+    """One of the UI phrases (``opens in new window`` …) occurs in the line."""
+    lower = line.lower()
+    return any(a in lower for a in _PHRASE_ANCHORS) and _PHRASES.search(line) is not None
 
 
 def chrome_score(f: LineFeatures) -> float:
@@ -137,4 +145,6 @@ def is_chrome(line: str, position: int = 0, total: int = 0) -> bool:
     """True when a short line not known to the rules looks like site chrome (boilerplate)."""
     if not line or len(line) > MAX_CHARS:
         return False
+    if len(line.split()) > MAX_WORDS:  # the score is then decided by a credit or a UI phrase alone
+        return _CREDIT.fullmatch(line) is not None or _has_phrase(line)
     return chrome_score(features(line, position, total)) > 0.0

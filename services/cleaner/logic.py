@@ -12,7 +12,7 @@ from services.cleaner.article import Part, assemble, expand_blocks, mark_learned
 from services.cleaner.dates import DATES_PATH
 from services.cleaner.decode import decode_payload
 from services.cleaner.htmlextract import extract_html, html_published, looks_like_html
-from services.cleaner.memory import BoilerplateMemory, article_key, line_key
+from services.cleaner.memory import BoilerplateMemory, article_key, line_key, source_key
 from services.cleaner.patterns import BOILERPLATE_PATH, load_rules
 from services.cleaner.profiling import StepTimer, maybe_step
 from services.cleaner.repair import join_hard_wraps, repair_text
@@ -30,6 +30,8 @@ class CleanerConfig:
     max_payload_bytes: int = 2 * 1024 * 1024
     max_line_chars: int = 50_000
     max_char_run: int = 100
+    max_phrase_run: int = 10  # more copies in a row of a 1-4 word phrase: one kept, word_run_collapsed
+    max_line_run: int = 10  # more copies in a row of one line: one kept, line_run_collapsed
     max_parts: int = 500  # more glued parts than this: the last holds the rest, flagged split_limit_reached
     split_glued: bool = True
     topic_shift_max_overlap: float = 0.1
@@ -47,10 +49,12 @@ def removal_counts(articles: Iterable[CleanArticle]) -> dict[str, int]:
     return dict(counts)
 
 
-def _observe(lines: list[Line], raw: RawArticle, now: datetime, memory: BoilerplateMemory) -> set[str]:
-    """Feed the memory this payload's content lines; return the keys learned as boilerplate."""
+def _observe(
+    lines: list[Line], raw: RawArticle, source: str, now: datetime, memory: BoilerplateMemory
+) -> set[str]:
+    """Feed the memory the payload's content lines for its source; return the keys learned as boilerplate."""
     content = [x.text for x in lines if x.kind is None]
-    return memory.observe(content, article_key(raw.source.uri, raw.source.record_id), now)
+    return memory.observe(content, article_key(raw.source.uri, raw.source.record_id), now, source)
 
 
 def _to_text(
@@ -75,7 +79,11 @@ def _to_text(
         flags.append("html_extracted")
     with maybe_step(timer, "repair"):
         text, repair_flags = repair_text(
-            text, max_line_chars=config.max_line_chars, max_char_run=config.max_char_run
+            text,
+            max_line_chars=config.max_line_chars,
+            max_char_run=config.max_char_run,
+            max_phrase_run=config.max_phrase_run,
+            max_line_run=config.max_line_run,
         )
         raw_lines, joined = join_hard_wraps(text.split("\n"))
     flags.extend(repair_flags)
@@ -104,7 +112,8 @@ def clean(
     rules = load_rules(config.boilerplate_path, config.dates_path)
     with maybe_step(timer, "boilerplate"):
         lines = build_lines(text.split("\n"), rules, features=config.classify_features)
-        learned_keys = _observe(lines, raw, now, learned) if learned is not None else set()
+        source = source_key(raw.source)
+        learned_keys = _observe(lines, raw, source, now, learned) if learned is not None else set()
     with maybe_step(timer, "dedupe_paragraphs"):
         mark_repeats(lines, config.min_dedupe_chars)
     with maybe_step(timer, "split"):
@@ -127,7 +136,7 @@ def clean(
         chunk = lines[start:end]
         with maybe_step(timer, "boilerplate"):
             expand_blocks(chunk, rules)
-            if learned_keys and mark_learned(chunk, lambda s: line_key(s) in learned_keys):
+            if learned_keys and mark_learned(chunk, lambda s: line_key(s, source) in learned_keys):
                 flags.append("learned_boilerplate_skipped")
         with maybe_step(timer, "dedupe_paragraphs"):
             part = assemble(chunk, min_dedupe_chars=config.min_dedupe_chars)

@@ -1,4 +1,10 @@
-"""Learned boilerplate: lines that recur across many distinct articles within a time window."""
+"""Learned boilerplate: lines that recur across many distinct articles of one source within a time window.
+
+Evidence is counted per source (``source_key``: the outlet, else the URL's host, else the file's
+folder), because chrome belongs to a site. The raw topic is keyed by the same ``source_key``
+(the replay producer does it), so all of a source's articles land on one partition and the
+evidence for a line lives in one task's table: cleaning never depends on partition assignment.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,10 @@ import hashlib
 import re
 from collections.abc import Iterable, MutableMapping
 from datetime import datetime
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
+
+from services.core.models import Source
 
 # storage value: {article_key: epoch seconds last seen}; JSON-serialisable, reassigned on every
 # change (never mutated in place) so that a faust Table records each update in its changelog.
@@ -16,10 +26,39 @@ META = "meta:"
 PRUNED = "meta:pruned"
 
 
-def line_key(line: str) -> str:
-    """Storage key of a line: hash of its case-folded, digit-masked, whitespace-collapsed form."""
+def _host(value: str | None) -> str | None:
+    """The host of an http(s) URL, lower-cased, without ``www.``; None for anything else."""
+    if not value or not value.lower().startswith(("http://", "https://")):
+        return None
+    try:
+        host = (urlsplit(value.strip()).hostname or "").removeprefix("www.")
+    except ValueError:
+        return None
+    return host or None
+
+
+def source_key(source: Source) -> str:
+    """The source whose boilerplate an article teaches, and the raw topic's record key.
+
+    ``outlet:<name>`` when the record names its outlet, else ``host:<host>`` of its URL (or of a
+    URL ``uri``), else ``path:<folder>`` of its file (top-level files share ``path:``).
+    """
+    if source.outlet and source.outlet.strip():
+        return "outlet:" + " ".join(source.outlet.casefold().split())
+    for candidate in (source.url, source.uri):
+        host = _host(candidate)
+        if host is not None:
+            return f"host:{host}"
+    parent = PurePosixPath(source.uri).parent.as_posix()
+    return "path:" + ("" if parent == "." else parent)
+
+
+def line_key(line: str, source: str = "") -> str:
+    """Storage key of a line of one source: hash of the source and the case-folded, digit-masked,
+    whitespace-collapsed line."""
     norm = _DIGITS.sub("0", " ".join(line.casefold().split()))
-    return hashlib.blake2b(norm.encode("utf-8"), digest_size=10).hexdigest()
+    scoped = f"{source}\x00{norm}" if source else norm
+    return hashlib.blake2b(scoped.encode("utf-8"), digest_size=10).hexdigest()
 
 
 def article_key(uri: str, record_id: str | None) -> str:
@@ -29,7 +68,7 @@ def article_key(uri: str, record_id: str | None) -> str:
 
 
 class BoilerplateMemory:
-    """Counts, per line hash, the distinct articles carrying the line in a sliding time window."""
+    """Counts, per source and line hash, the distinct articles carrying the line in a sliding window."""
 
     def __init__(
         self,
@@ -66,11 +105,11 @@ class BoilerplateMemory:
             live = dict(sorted(live.items(), key=lambda kv: kv[1])[-cap:])
         return live
 
-    def observe(self, lines: Iterable[str], article: str, now: datetime) -> set[str]:
-        """Record that `article` carried these lines; return the keys now counted as boilerplate."""
+    def observe(self, lines: Iterable[str], article: str, now: datetime, source: str = "") -> set[str]:
+        """Record that `article` of `source` carried these lines; return the keys learned by now."""
         now_ts = now.timestamp()
         learned: set[str] = set()
-        for key in {line_key(line) for line in lines if self.eligible(line)}:
+        for key in {line_key(line, source) for line in set(lines) if self.eligible(line)}:
             sightings = self._live(self.storage.get(key) or {}, now_ts)
             if article not in sightings or sightings[article] != now_ts:
                 sightings[article] = now_ts
@@ -79,11 +118,11 @@ class BoilerplateMemory:
                 learned.add(key)
         return learned
 
-    def is_learned(self, line: str, now: datetime) -> bool:
-        """True when at least `threshold` distinct articles carried the line in the window."""
+    def is_learned(self, line: str, now: datetime, source: str = "") -> bool:
+        """True when at least `threshold` distinct articles of `source` carried the line in the window."""
         if not self.eligible(line):
             return False
-        sightings = self.storage.get(line_key(line)) or {}
+        sightings = self.storage.get(line_key(line, source)) or {}
         return len(self._live(sightings, now.timestamp())) >= self.threshold
 
     def prune(self, now: datetime) -> int:

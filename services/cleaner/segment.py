@@ -48,21 +48,32 @@ class Line:
 
 
 def build_lines(lines: list[str], rules: RuleSet, *, features: bool = True) -> list[Line]:
-    """Classify every non-blank line (rules, then line features), remembering the blank lines before it."""
+    """Classify every non-blank line (rules, then line features), remembering the blank lines before it.
+
+    Each distinct line is classified once per payload (the classifier only looks at the line and
+    whether it is among the first or last three), so repeats cost a dictionary look-up.
+    """
     out: list[Line] = []
     gap = 0
     total = sum(1 for text in lines if text)
+    verdicts: dict[tuple[str, bool], tuple[str | None, datetime | None]] = {}
     for text in lines:
         if not text:
             gap += 1
             continue
-        verdict = classify_line(text, rules)
-        if verdict is not None:
-            out.append(Line(text, gap, verdict.kind, verdict.date))
-        elif features and is_chrome(text, len(out), total):
-            out.append(Line(text, gap, CLASSIFIED))
-        else:
-            out.append(Line(text, gap))
+        position = len(out)
+        edge = position < 3 or position >= total - 3
+        found = verdicts.get((text, edge))
+        if found is None:
+            verdict = classify_line(text, rules)
+            if verdict is not None:
+                found = (verdict.kind, verdict.date)
+            elif features and is_chrome(text, position, total):
+                found = (CLASSIFIED, None)
+            else:
+                found = (None, None)
+            verdicts[(text, edge)] = found
+        out.append(Line(text, gap, found[0], found[1]))
         gap = 0
     return out
 

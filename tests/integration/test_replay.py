@@ -1,4 +1,4 @@
-"""The replay producer puts article files on the raw topic, keyed by a fresh article id."""
+"""The replay producer puts article files on the raw topic with fresh article ids, keyed by their source."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from pathlib import Path
 
 from kafka.admin import ConfigResource, ConfigResourceType
 
+from services.cleaner.memory import source_key
 from services.core.consume import collect_until
 from services.core.kafka import admin_client
 from services.core.models import DeadLetter, RawArticle
@@ -19,7 +20,7 @@ def test_replay_seeds_twice_makes_new_ids_each_loop(kafka: KafkaSettings) -> Non
     assert summary.produced == 10
     records = collect_until(kafka, [kafka.topic(RAW)], lambda r: len(r) >= 10, deadline_s=30)
     events = [RawArticle.model_validate(r.value) for r in records]
-    assert all(r.key == e.article_id for r, e in zip(records, events, strict=True))
+    assert all(r.key == source_key(e.source) == "path:" for r, e in zip(records, events, strict=True))
     assert len({e.article_id for e in events}) == 10
     assert sorted(e.article_id for e in events) == sorted(summary.article_ids)
     uris = sorted(e.source.uri for e in events)

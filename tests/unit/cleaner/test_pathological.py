@@ -33,8 +33,10 @@ def test_million_repeated_characters_are_collapsed() -> None:
 
 
 def test_million_char_line_of_words_is_truncated() -> None:
-    """A single 1M-character line of words is cut to max_line_chars with a flag."""
-    result = clean(_raw("lorem ipsum dolor " * 55_556), now=NOW)
+    """A single 1M-character line of words (no phrase repeated in a row) is cut to max_line_chars."""
+    text = " ".join(f"lorem{n} ipsum dolor" for n in range(55_556))
+    assert len(text) > 1_000_000
+    result = clean(_raw(text), now=NOW)
     assert isinstance(result, list)
     assert len(result[0].text) <= CleanerConfig().max_line_chars
     assert "long_line_truncated" in result[0].flags
@@ -49,12 +51,67 @@ def test_adversarial_repetitions_do_not_backtrack(unit: str) -> None:
 
 
 def test_many_short_lines() -> None:
-    """45k short repeated lines (just under 2 MiB) are deduplicated into one paragraph."""
-    text = "\n".join(["The same sentence appears again and again."] * 45_000)
+    """45k repeated lines, two sentences taking turns (just under 2 MiB): each paragraph kept once."""
+    first, second = "The same sentence appears again and again.", "Another sentence comes back as well."
+    text = "\n".join([first, second] * 22_500)
     result = clean(_raw(text), now=NOW)
     assert isinstance(result, list)
-    assert result[0].text == "The same sentence appears again and again."
-    assert len(result[0].removed) == 44_999
+    assert result[0].text == f"{first}\n\n{second}"
+    assert len(result[0].removed) == 44_998
+    assert {r.kind for r in result[0].removed} == {"repeated_paragraph"}
+
+
+@pytest.mark.parametrize("sep", ["\n", "\n\n"])
+def test_a_line_repeated_in_a_row_is_kept_once(sep: str) -> None:
+    """More than max_line_run copies of one line in a row: one copy, flagged, nothing listed per copy."""
+    text = sep.join(["Rain fell."] * 100_000)
+    result = clean(_raw(text), now=NOW)
+    assert isinstance(result, list)
+    assert result[0].text == "Rain fell."
+    assert "line_run_collapsed" in result[0].flags
+    assert result[0].removed == []
+
+
+def test_a_few_copies_in_a_row_are_not_a_run() -> None:
+    """Up to max_line_run copies in a row are left to the paragraph dedupe (short lines stay)."""
+    runs = CleanerConfig().max_line_run
+    body = "The council met on Monday and approved the new harbour budget after a long debate."
+    text = "\n".join([body, *["Yes."] * runs])
+    result = clean(_raw(text), now=NOW)
+    assert isinstance(result, list)
+    assert result[0].text.count("Yes.") == runs
+    assert "line_run_collapsed" not in result[0].flags
+
+
+@pytest.mark.parametrize(
+    ("unit", "kept"),
+    [("Share ", "Share"), ("Share on Facebook ", "Share on Facebook"), ("ha ", "ha")],
+)
+def test_a_phrase_repeated_in_a_row_is_cut_to_one_copy(unit: str, kept: str) -> None:
+    """More than max_phrase_run copies in a row of a 1-4 word phrase become one copy, flagged."""
+    body = "The council met on Monday and approved the new harbour budget after a long debate."
+    result = clean(_raw(f"{body}\nIt said {unit * 40_000}and left."), now=NOW)
+    assert isinstance(result, list)
+    assert result[0].text.endswith(f"It said {kept} and left.")
+    assert "word_run_collapsed" in result[0].flags
+
+
+def test_ten_copies_of_a_phrase_are_kept() -> None:
+    """A phrase repeated up to max_phrase_run times in a row is text, not a run."""
+    body = "The council met on Monday and approved the new harbour budget after a long debate."
+    line = "They chanted " + "no more " * CleanerConfig().max_phrase_run + "and went home."
+    result = clean(_raw(f"{body}\n{line}"), now=NOW)
+    assert isinstance(result, list)
+    assert line in result[0].text
+    assert "word_run_collapsed" not in result[0].flags
+
+
+def test_a_lone_lowercase_word_is_no_article() -> None:
+    """One word and 1 MB of spaces: a label, not an article (as for a capitalised word)."""
+    for word in ("start", "Start"):
+        result = clean(_raw(word + " " * 1_000_000), now=NOW)
+        assert isinstance(result, Rejection)
+        assert result.reason == "only_boilerplate"
 
 
 @pytest.mark.parametrize("line_len", [399, 400, 401, 5000])
