@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help setup kafka-install prometheus up down status lint format schemas test test-unit demo bench chaos clean
+.PHONY: help setup kafka-install prometheus up down status lint format schemas test test-unit test-containers demo bench chaos clean
 
 help:
 	@echo "make demo   - set up, start the local broker and workers, replay seeds/, show results"
@@ -58,7 +58,21 @@ test-unit: setup
 # One broker for the whole run; it is stopped whatever the tests' outcome.
 test: lint kafka-install prometheus
 	$(BIN)/wirestream kafka up
-	$(BIN)/pytest tests $(PYTEST_ARGS); status=$$?; $(BIN)/wirestream kafka down; exit $$status
+	$(BIN)/pytest tests --ignore=tests/containers $(PYTEST_ARGS); status=$$?; $(BIN)/wirestream kafka down; exit $$status
+	$(MAKE) test-containers
+
+# docker-compose.yml on a real engine: rootful podman (runc, containers/containers.conf; no Docker engine
+# needed) and podman-compose (dev extras). Builds the local images (tests/containers/images.py: a
+# debootstrap base, the Dockerfile, Kafka from .cache/kafka/lib, Debian's Prometheus; cached by content)
+# and runs tests/containers on free host ports, so a broker on 9092/9093 may keep running.
+CONTAINER_PACKAGES := podman buildah debootstrap runc
+test-containers: kafka-install
+	@missing=$$(for p in $(CONTAINER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian's" $$missing "(needs root)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
+	$(BIN)/python -m tests.containers.images
+	$(BIN)/pytest tests/containers
 
 demo: kafka-install
 	$(BIN)/wirestream demo

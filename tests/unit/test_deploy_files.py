@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,11 +22,13 @@ from services.deduper.settings import DeduperSettings
 from services.replay.producer import ReplaySettings
 from services.supervise import DEFAULT_PORTS, STAGES
 from services.tagger.settings import TaggerSettings
+from tests.containers.images import kafka_version
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"
 PROMETHEUS = DEPLOY / "prometheus"
+CONTAINERS = ROOT / "containers"
 
 STAGE_SETTINGS: dict[str, type[BaseSettings]] = {
     "cleaner": CleanerSettings,
@@ -157,7 +160,8 @@ def test_compose_metrics_ports_match_the_settings(compose: dict[str, Any]) -> No
         service = compose["services"][stage]
         env = service["environment"]
         assert int(env.get(f"WIRESTREAM_{stage.upper()}_METRICS_PORT", port)) == port
-        assert service["ports"] == [f"127.0.0.1:{port}:{port}"], "published on this host only"
+        published = f"127.0.0.1:${{WIRESTREAM_{stage.upper()}_HOST_PORT:-{port}}}:{port}"
+        assert service["ports"] == [published], "published on this host only, port from a variable"
         assert env.get(f"WIRESTREAM_{stage.upper()}_METRICS_HOST") == "0.0.0.0", "reachable in the network"
         probe = " ".join(service["healthcheck"]["test"])
         assert f"http://127.0.0.1:{port}/metrics" in probe
@@ -185,7 +189,8 @@ def test_compose_kafka_image_is_the_pinned_version(compose: dict[str, Any]) -> N
         "m:properties/m:kafka.version", namespaces={"m": "http://maven.apache.org/POM/4.0.0"}
     )
     assert version
-    assert compose["services"]["kafka"]["image"] == f"apache/kafka:{version}"
+    assert compose["services"]["kafka"]["image"] == f"${{WIRESTREAM_KAFKA_IMAGE:-apache/kafka:{version}}}"
+    assert kafka_version() == version, "the local Kafka image is built from the same pinned jars"
 
 
 def test_compose_kafka_has_the_local_broker_settings(compose: dict[str, Any]) -> None:
@@ -203,11 +208,77 @@ def test_compose_kafka_has_the_local_broker_settings(compose: dict[str, Any]) ->
             assert env[name] == value.lower(), prop
     assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
     assert "kafka:19092" in env["KAFKA_ADVERTISED_LISTENERS"]
-    assert "localhost:9092" in env["KAFKA_ADVERTISED_LISTENERS"]
-    assert "kafka-broker-api-versions.sh" in " ".join(compose["services"]["kafka"]["healthcheck"]["test"])
+    host_port = "${WIRESTREAM_KAFKA_HOST_PORT:-9092}"
+    assert f"plaintext_host://127.0.0.1:{host_port.lower()}" in env["KAFKA_ADVERTISED_LISTENERS"]
+    assert compose["services"]["kafka"]["ports"] == [f"127.0.0.1:{host_port}:9092"]
+
+
+def test_compose_kafka_health_check_works_with_both_images(compose: dict[str, Any]) -> None:
+    """apache/kafka ships /opt/kafka/bin/kafka-configs.sh; the jar-built image installs one there too."""
+    check = " ".join(compose["services"]["kafka"]["healthcheck"]["test"])
+    tool = "/opt/kafka/bin/kafka-configs.sh"
+    assert tool in check and "--bootstrap-server localhost:19092" in check
+    recipe = (CONTAINERS / "kafka" / "Containerfile").read_text()
+    assert re.search(rf"^COPY kafka-configs\.sh {re.escape(tool)}$", recipe, re.MULTILINE)
+    script = (CONTAINERS / "kafka" / "kafka-configs.sh").read_text()
+    assert "kafka.admin.ConfigCommand" in script, "the class apache/kafka's script runs"
+
+
+def _compose_variables() -> dict[str, str | None]:
+    """Every ${NAME...} docker-compose.yml substitutes -> its `:-` default (None when it has none)."""
+    text = (ROOT / "docker-compose.yml").read_text()
+    found: dict[str, str | None] = {}
+    for name, op, rest in re.findall(r"\$\{([A-Z0-9_]+)(:[-?])?([^}]*)\}", text):
+        found[name] = rest if op == ":-" else None
+    return found
+
+
+def test_compose_variables_default_to_the_official_images_and_ports(compose: dict[str, Any]) -> None:
+    variables = _compose_variables()
+    assert variables.pop("GRAFANA_ADMIN_PASSWORD") is None, "no default Grafana password"
+    assert variables.pop("WIRESTREAM_IMAGE") == "wirestream:0.1.0"
+    images = {name: value for name, value in variables.items() if name.endswith("_IMAGE")}
+    assert set(images) == {
+        "WIRESTREAM_KAFKA_IMAGE",
+        "WIRESTREAM_PROMETHEUS_IMAGE",
+        "WIRESTREAM_GRAFANA_IMAGE",
+    }
+    assert images["WIRESTREAM_PROMETHEUS_IMAGE"] == "prom/prometheus:v3.5.0"
+    assert images["WIRESTREAM_GRAFANA_IMAGE"] == "grafana/grafana:12.1.1"
+    ports = {name: value for name, value in variables.items() if name.endswith("_HOST_PORT")}
+    assert set(ports) | set(images) == set(variables)
+    expected = {"KAFKA": 9092, "PROMETHEUS": 9090, "GRAFANA": 3000}
+    expected |= {stage.upper(): _default_port(stage) for stage in STAGES}
+    assert ports == {f"WIRESTREAM_{name}_HOST_PORT": str(port) for name, port in expected.items()}
+    clash = (set(ports) | set(images)) & _known_env_names()
+    assert not clash, f"compose variables that are also settings fields: {clash}"
+    assert compose["services"]["grafana"]["profiles"] == ["grafana"], "not started by a plain `up`"
 
 
 # ---- Dockerfile ----
+
+
+def test_dockerfile_final_stage_has_only_the_runtime_venv() -> None:
+    text = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^ARG PYTHON_IMAGE=python:3\.11-slim$", text, re.MULTILINE), "official image by default"
+    stages = re.split(r"^FROM ", text, flags=re.MULTILINE)[1:]
+    assert [stage.split("\n", 1)[0] for stage in stages] == [
+        "${PYTHON_IMAGE} AS build",
+        "build AS app",
+        "${PYTHON_IMAGE} AS runtime",
+    ]
+    runtime = stages[-1]
+    assert "pip" not in runtime and "--mount" not in runtime, "nothing is installed in the final stage"
+    copies = re.findall(r"^COPY --from=(\S+) (\S+) (\S+)$", runtime, re.MULTILINE)
+    assert copies == [("build", "/opt/venv", "/opt/venv"), ("app", "/opt/wirestream", "/opt/wirestream")]
+    assert "--without-pip /opt/venv" in stages[0], "the runtime venv carries no pip"
+
+
+def test_container_engine_settings() -> None:
+    """The settings the engine needs on this kind of machine (containers/containers.conf)."""
+    conf = tomllib.loads((CONTAINERS / "containers.conf").read_text())
+    assert conf["engine"]["runtime"] == "runc"
+    assert set(conf["containers"]["default_ulimits"]) == {"nofile=20000:20000", "nproc=32768:32768"}
 
 
 def test_dockerfile_exposes_the_metrics_ports() -> None:
@@ -269,20 +340,75 @@ def test_k8s_topics_job(k8s_docs: list[dict[str, Any]]) -> None:
     assert container["args"] == ["kafka", "topics"]
 
 
+CA_SECRET = "wirestream-kafka-ca"
+CREDENTIALS = {
+    "WIRESTREAM_KAFKA_SECURITY_PROTOCOL",
+    "WIRESTREAM_KAFKA_SASL_MECHANISM",
+    "WIRESTREAM_KAFKA_SASL_USERNAME",
+    "WIRESTREAM_KAFKA_SASL_PASSWORD",
+    "WIRESTREAM_KAFKA_SSL_CAFILE",
+}
+
+
+def _workloads(k8s_docs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """principal -> workload: each stage's Deployment, and the topics Job (the admin principal)."""
+    (job,) = _k8s(k8s_docs, "Job").values()
+    return {**_k8s(k8s_docs, "Deployment"), "admin": job}
+
+
 def test_k8s_env_names_are_settings_fields(k8s_docs: list[dict[str, Any]]) -> None:
     known = _known_env_names()
     (configmap,) = _k8s(k8s_docs, "ConfigMap").values()
-    (secret,) = _k8s(k8s_docs, "Secret").values()
-    names = [*configmap["data"], *secret["stringData"]]
-    for workload in [*_k8s(k8s_docs, "Deployment").values(), *_k8s(k8s_docs, "Job").values()]:
+    secrets = _k8s(k8s_docs, "Secret")
+    names = [*configmap["data"]]
+    for name, secret in secrets.items():
+        if name != CA_SECRET:
+            names += secret["stringData"]
+    for workload in _workloads(k8s_docs).values():
         for container in _containers(workload):
             names += [e["name"] for e in container.get("env", [])]
-            refs = {next(iter(ref.values()))["name"] for ref in container["envFrom"]}
-            assert refs == {configmap["metadata"]["name"], secret["metadata"]["name"]}
     unknown = [n for n in names if n not in known]
     assert not unknown, f"not settings fields: {unknown}"
-    assert "WIRESTREAM_KAFKA_SASL_PASSWORD" in secret["stringData"]
     assert int(configmap["data"]["WIRESTREAM_KAFKA_PARTITIONS"]) == KafkaSettings().partitions
+    assert configmap["data"]["WIRESTREAM_KAFKA_SECURITY_PROTOCOL"] == "PLAINTEXT"
+    assert not CREDENTIALS & {n for n in configmap["data"] if n != "WIRESTREAM_KAFKA_SECURITY_PROTOCOL"}
+
+
+def test_k8s_workloads_read_their_principals_secret(k8s_docs: list[dict[str, Any]]) -> None:
+    """Kafka credentials come from one Secret per principal, after the ConfigMap (so they win)."""
+    (configmap,) = _k8s(k8s_docs, "ConfigMap").values()
+    secrets = _k8s(k8s_docs, "Secret")
+    workloads = _workloads(k8s_docs)
+    assert set(workloads) == {*STAGES, "admin"}
+    for principal, workload in workloads.items():
+        secret = secrets[f"wirestream-kafka-{principal}"]
+        data = secret["stringData"]
+        assert set(data) == CREDENTIALS, principal
+        assert data["WIRESTREAM_KAFKA_SASL_USERNAME"] == principal
+        settings = KafkaSettings.model_validate(
+            {k.removeprefix("WIRESTREAM_KAFKA_").lower(): v for k, v in data.items()}
+        )
+        assert settings.security_protocol == "SASL_SSL" and settings.ssl_check_hostname
+        volumes = {v["name"]: v for v in workload["spec"]["template"]["spec"]["volumes"]}
+        assert volumes["kafka-ca"]["secret"] == {"secretName": CA_SECRET, "optional": True}
+        for container in _containers(workload):
+            assert container["envFrom"] == [
+                {"configMapRef": {"name": configmap["metadata"]["name"]}},
+                {"secretRef": {"name": secret["metadata"]["name"], "optional": True}},
+            ], container["name"]
+            (mount,) = [m for m in container["volumeMounts"] if m["name"] == "kafka-ca"]
+            assert mount["readOnly"] is True
+            assert data["WIRESTREAM_KAFKA_SSL_CAFILE"] == f"{mount['mountPath']}/ca.crt"
+    assert set(secrets[CA_SECRET]["stringData"]) == {"ca.crt"}
+
+
+def test_k8s_metrics_listen_on_every_interface_only_there(k8s_docs: list[dict[str, Any]]) -> None:
+    """Pods are scraped from outside (0.0.0.0, set explicitly); the settings' default stays 127.0.0.1."""
+    for stage, deployment in _k8s(k8s_docs, "Deployment").items():
+        (container,) = deployment["spec"]["template"]["spec"]["containers"]
+        env = {e["name"]: e["value"] for e in container["env"]}
+        assert env[f"WIRESTREAM_{stage.upper()}_METRICS_HOST"] == "0.0.0.0"
+        assert STAGE_SETTINGS[stage].model_fields["metrics_host"].default == "127.0.0.1"
 
 
 def test_k8s_autoscaling_stays_within_the_partition_count(k8s_docs: list[dict[str, Any]]) -> None:
