@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,6 +12,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from services.chaos import cli as chaos_cli
+from services.core.kafka import KafkaAuthError
+from services.core.settings import ENV_FILE_VAR
 from services.dlq import cli as dlq_cli
 from services.loadtest import cli as loadtest_cli
 
@@ -26,10 +29,18 @@ def _rate(text: str) -> float:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wirestream", description=__doc__)
+    parser.add_argument(
+        "--env-file",
+        type=Path,
+        default=None,
+        help="a WIRESTREAM_KAFKA_* file, e.g. .cache/kafka/secure/<principal>.env (= WIRESTREAM_ENV_FILE)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     kafka = sub.add_parser("kafka", help="manage the local Kafka broker (KRaft, from Maven jars)")
-    kafka.add_argument("action", choices=["install", "up", "down", "status", "topics"])
+    kafka.add_argument("action", choices=["install", "up", "down", "status", "topics", "rotate"])
+    kafka.add_argument("--secure", action="store_true", help="the SASL_SSL broker with ACLs (port 9094)")
+    kafka.add_argument("--principal", default=None, help="rotate --secure: whose password (e.g. cleaner)")
 
     worker = sub.add_parser("worker", help="run one stage worker (the transactional stage runner)")
     worker.add_argument("stage", choices=["cleaner", "tagger", "deduper"])
@@ -58,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("paths", nargs="*", type=Path, default=[DEFAULT_SEEDS])
     demo.add_argument("--keep", action="store_true", help="leave the broker and workers running")
     demo.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for results")
+    demo.add_argument("--secure", action="store_true", help="over SASL_SSL with ACLs, a principal per worker")
     loadtest_cli.add_parser(sub)
     chaos_cli.add_parser(sub)
     dlq_cli.add_parser(sub)
@@ -137,16 +149,28 @@ def _tail(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``wirestream`` command; settings that do not load are one clear line, exit 2."""
     args = _parser().parse_args(argv)
+    if args.env_file is not None:
+        os.environ[ENV_FILE_VAR] = str(args.env_file.resolve())  # read by every KafkaSettings, inherited
     try:
         return _dispatch(args)
     except ValidationError as exc:
         problems = "; ".join(str(e.get("msg", e)).removeprefix("Value error, ") for e in exc.errors())
         print(f"wirestream: invalid settings: {problems}", file=sys.stderr)
         return 2
+    except KafkaAuthError as exc:  # a credential or an ACL: one line, not a traceback or a retry loop
+        print(f"wirestream: Kafka {exc.kind} failed: {exc}", file=sys.stderr)
+        return 1
 
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "kafka":
+        if args.secure:
+            from services.localbroker.secure import run_action
+
+            return run_action(args.action, args.principal)
+        if args.action == "rotate":
+            print("wirestream: kafka rotate needs --secure --principal NAME", file=sys.stderr)
+            return 2
         return _kafka(args.action)
     if args.command == "worker":
         return _worker(args.stage)
@@ -164,12 +188,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(summary.describe())
         return 1 if summary.failed else 0
     if args.command == "process":
+        from services.core.ingest import describe_skipped
         from services.offline import OfflinePipeline, process
 
         result = process(args.paths, args.output, args.dlq_output, OfflinePipeline())
         print(
             f"processed {result.payloads} payloads: {result.enriched} enriched "
-            f"({dict(result.statuses)}), {result.dead_letters} dead letters",
+            f"({dict(result.statuses)}), {result.dead_letters} dead letters"
+            f"{describe_skipped(result.skipped)}",
             file=sys.stderr,
         )
         return 0
@@ -189,7 +215,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
         from services.demo import run_demo
 
-        return run_demo(args.paths, keep=args.keep, timeout_s=args.timeout)
+        return run_demo(args.paths, keep=args.keep, timeout_s=args.timeout, secure_mode=args.secure)
     return 2
 
 

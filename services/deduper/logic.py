@@ -20,7 +20,7 @@ from services.core.models import EnrichedArticle, TaggedArticle
 from services.deduper import keys as k
 from services.deduper import signature as sg
 from services.deduper.expiry import Expirer
-from services.deduper.story import StoryRule, score_story, top_entities
+from services.deduper.story import StoryFacts, StoryRule, score_story, story_facts
 from services.deduper.verdict import Verdict, enrich, event_time, story_time
 
 fingerprint = sg.fingerprint
@@ -65,6 +65,7 @@ class Signature:
     entities: tuple[str, ...]
     ent_keys: tuple[str, ...]
     language: str | None
+    facts: StoryFacts
 
 
 class Deduper:
@@ -106,14 +107,18 @@ class Deduper:
         if vector is not None and any(vector):
             emb = np.asarray(vector, dtype=np.float32)
             emb = emb / float(np.linalg.norm(emb))
-            emb_keys = tuple(k.emb_keys(emb.size, sg.hyperplane_bands(emb, c.emb_bands, c.emb_bits)))
-        ents = tuple(top_entities(article.entities, c.entity_limit))
+            codes = sg.hyperplane_bands(sg.centred(emb), c.emb_bands, c.emb_bits)
+            emb_keys = tuple(k.emb_keys(emb.size, codes))
+        lang = article.language.code if article.language else None
+        facts = story_facts(
+            article.entities, article.title, article.text, language=lang, entity_limit=c.entity_limit
+        )
+        ents = facts.entities
         day = when_story // k.DAY
         span = math.ceil(c.story.max_gap_days)
         ent_keys = tuple(
             k.ent_key(e, d) for e in ents[: c.entity_keys] for d in range(day - span, day + span + 1)
         )
-        lang = article.language.code if article.language else None
         return Signature(
             article.article_id,
             sg.fingerprint(article.text),
@@ -126,6 +131,7 @@ class Deduper:
             ents,
             ent_keys,
             lang,
+            facts,
         )
 
     def keys_for(self, sig: Signature) -> list[str]:
@@ -196,12 +202,16 @@ class Deduper:
         return Verdict("near", doc.get("c", doc_id), round(jac, 4), doc["s"])
 
     def _best_story(self, sig: Signature, docs: list[tuple[str, dict[str, Any]]]) -> Verdict | None:
-        """The best-scoring stored article of the same story (embedding, entities, language, time)."""
+        """The best-matching story among the candidates' stories, judged against each story's leader.
+
+        Only a story's leader (the article that opened it: its story id is its own id) is compared,
+        so an article joins a story only when it matches the story itself, not some later member.
+        """
         if sig.embedding is None:
             return None
         best: tuple[float, str, float] | None = None
-        for _doc_id, doc in docs:
-            if not doc.get("e"):
+        for doc_id, doc in docs:
+            if not doc.get("e") or doc.get("s") != doc_id:
                 continue
             other = sg.unpack_vector(doc["e"])
             if other.size != sig.embedding.size:
@@ -209,14 +219,14 @@ class Deduper:
             ev = score_story(
                 self.config.story,
                 cosine=float(other @ sig.embedding),
-                entities_a=sig.entities,
-                entities_b=doc.get("n", []),
+                a=sig.facts,
+                b=stored_facts(doc),
                 lang_a=sig.language,
                 lang_b=doc.get("l"),
                 gap_days=(sig.story_time - doc.get("p", doc["t"])) / k.DAY,
             )
             if ev.same and (best is None or ev.score > best[0]):
-                best = (ev.score, doc["s"], ev.cosine)
+                best = (ev.score, doc_id, ev.cosine)
         if best is None:
             return None
         _, story_id, cosine = best
@@ -243,6 +253,11 @@ class Deduper:
             doc["c"] = verdict.of if verdict.status == "near" and verdict.of else sig.article_id
             doc["m"] = sg.pack_u32(sig.minhash) if sig.minhash is not None else ""
             doc["n"] = list(sig.entities)
+            doc["nn"] = list(sig.facts.named)
+            doc["u"] = list(sig.facts.numbers)
+            doc["w"] = list(sig.facts.title_words)
+            doc["q"] = sig.facts.numeric_share
+            doc["r"] = list(sig.facts.rare_words)
             doc["l"] = sig.language
             doc["p"] = sig.story_time
             if sig.embedding is not None:
@@ -256,8 +271,12 @@ class Deduper:
                     "t": sig.event_time,
                 }
             day = sig.story_time // k.DAY
-            own_ent = [k.ent_key(e, day) for e in sig.entities[: c.entity_keys]]
-            for key in (*sig.mh_keys, *sig.emb_keys, *own_ent):
+            # Only a story's leader is ever compared for a story, so only an article that opens a
+            # story (unique) goes into the embedding and entity buckets: they stay uncrowded.
+            story_keys: tuple[str, ...] = ()
+            if verdict.status == "unique":
+                story_keys = (*sig.emb_keys, *(k.ent_key(e, day) for e in sig.entities[: c.entity_keys]))
+            for key in (*sig.mh_keys, *story_keys):
                 out[key] = k.add_ref(values.get(key), sig.article_id, sig.event_time, cutoff, c.max_refs)
         out[k.doc_key(sig.article_id)] = doc
         out.update(self.expirer.enqueue(sig.article_id, sig.event_time, values))
@@ -304,3 +323,15 @@ class Deduper:
 
     def _meta(self, name: str) -> str:
         return f"{self.config.meta_prefix}:{name}"
+
+
+def stored_facts(doc: Mapping[str, Any]) -> StoryFacts:
+    """The story evidence kept in an article's record (older records: what they have)."""
+    return StoryFacts(
+        entities=tuple(doc.get("n") or ()),
+        named=tuple(doc.get("nn") or ()),
+        numbers=tuple(doc.get("u") or ()),
+        title_words=tuple(doc.get("w") or ()),
+        numeric_share=float(doc.get("q") or 0.0),
+        rare_words=tuple(doc.get("r") or ()),
+    )

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 import unicodedata
 import zlib
 from functools import lru_cache
+from importlib import resources
 
 import numpy as np
 import numpy.typing as npt
@@ -124,6 +126,23 @@ def _planes(dim: int, count: int) -> F32:
     """Fixed random hyperplanes (normal vectors) for sign-random-projection LSH."""
     rng = np.random.default_rng(_SEED + dim)
     return rng.standard_normal((count, dim)).astype(np.float32)
+
+
+@lru_cache(maxsize=1)
+def _centres() -> dict[int, F32]:
+    """Mean vectors by dimension, shipped as data (``data/e5_center.json``)."""
+    blob = json.loads(resources.files("services.deduper").joinpath("data/e5_center.json").read_text())
+    return {int(blob["dim"]): np.asarray(blob["mean"], dtype=np.float32)}
+
+
+def centred(vector: F32) -> F32:
+    """The unit vector minus the model's mean direction, renormalised (unchanged for unknown models)."""
+    mean = _centres().get(vector.size)
+    if mean is None:
+        return vector
+    shifted = vector - mean
+    norm = float(np.linalg.norm(shifted))
+    return shifted / norm if norm > 0 else vector
 
 
 def hyperplane_bands(vector: F32, bands: int, bits: int) -> list[str]:

@@ -1,26 +1,66 @@
-"""Same-story scoring: embedding similarity, shared linked entities, language pair and time gap."""
+"""Same-story decisions: an article joins a story only when it matches the story's first article.
+
+A story is represented by its leader — the article that opened it — and an article joins a story
+only when it matches that leader itself, never merely some later member: stories cannot grow by
+transitive drift (A~B~C with A and C different events stays two stories). A match needs:
+
+- closeness of meaning: embedding cosine (plus a bonus across languages, minus a penalty per day
+  between the articles' story times) at or above the threshold, within ``max_gap_days``;
+- specific evidence that agrees: shared entities below country level (people, organisations,
+  places, cross-lingual through their ids), shared distinctive numbers, shared title words;
+- and for formulaic texts (earnings tables, results, listings: mostly numbers), a shared named
+  entity that is not a place (a person, an organisation, ...) and a shared title word when both
+  have titles: the shape of a text is not its story.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import wordfreq
 
 from services.core.models import Entity
 
 # Entity ids that say nothing about the story (too generic to link two articles).
 GENERIC_ENTITY_PREFIXES = ("unlinked:the ", "unlinked:a ")
+COUNTRY_PREFIX = "iso3166:"
+_NUMBER = re.compile(r"(?<![\w.,])\d[\d,.]*\d(?![\w])|(?<![\w.,])\d(?![\w.,])")
+_WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
+_TOKEN = re.compile(r"\S+")
+RARE_ZIPF = 3.5
+HEAD_CHARS = 2000
 
 
 @dataclass(frozen=True)
 class StoryRule:
-    """Same story when cos + w_ent*overlap + xling_bonus*[langs differ] - penalty*days >= threshold."""
+    """Thresholds of a same-story match against a story's leader (see the module docstring)."""
 
-    threshold: float = 0.87
-    entity_weight: float = 0.0
+    threshold: float = 0.89
     xling_bonus: float = 0.03
     time_penalty_per_day: float = 0.01
     max_gap_days: float = 3.0
     min_cosine: float = 0.8
+    min_evidence: int = 1
+    threshold_alone: float = 0.95
+    min_rare_words: int = 3
+    template_share: float = 0.2
+    min_numbers_conflict: int = 3
+
+
+@dataclass(frozen=True)
+class StoryFacts:
+    """The specific evidence of one article: entities, numbers, title words and its formulaic share."""
+
+    entities: tuple[str, ...]
+    named: tuple[str, ...]
+    numbers: tuple[str, ...]
+    title_words: tuple[str, ...]
+    numeric_share: float
+    rare_words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -28,11 +68,32 @@ class StoryEvidence:
     """The inputs of one same-story comparison and the resulting score."""
 
     cosine: float
-    entity_overlap: float
+    shared_entities: int
+    shared_named: int
+    shared_numbers: int
+    shared_title_words: int
+    shared_rare_words: int
+    template: bool
     cross_lingual: bool
     gap_days: float
     score: float
     same: bool
+
+
+@lru_cache(maxsize=1)
+def title_stopwords() -> frozenset[str]:
+    """Title words that are no evidence of a story (``data/title_stopwords.txt``)."""
+    data = resources.files("services.deduper").joinpath("data/title_stopwords.txt")
+    text = data.read_text(encoding="utf-8")
+    return frozenset(w for line in text.splitlines() if not line.startswith("#") for w in line.split())
+
+
+@lru_cache(maxsize=1)
+def country_ids() -> frozenset[str]:
+    """Wikidata ids of countries, from the tagger's country table (they are not story evidence)."""
+    table = resources.files("services.tagger").joinpath("data/countries.tsv").read_text(encoding="utf-8")
+    rows = (line.split("\t") for line in table.splitlines() if line and not line.startswith("#"))
+    return frozenset(row[1] for row in rows if len(row) > 1 and row[1])
 
 
 def top_entities(entities: Sequence[Entity], limit: int) -> list[str]:
@@ -48,33 +109,127 @@ def top_entities(entities: Sequence[Entity], limit: int) -> list[str]:
     return out
 
 
-def entity_overlap(a: Sequence[str], b: Sequence[str]) -> float:
-    """Overlap coefficient |A∩B| / min(|A|, |B|) of two entity-id lists (0 when either is empty)."""
-    sa, sb = set(a), set(b)
-    if not sa or not sb:
-        return 0.0
-    return len(sa & sb) / min(len(sa), len(sb))
+def specific(entities: Sequence[Entity]) -> list[Entity]:
+    """Entities below country level (countries say where, not what), shouted unlinked names dropped.
+
+    An unlinked name in capitals comes from a headline in capitals ("QTR LOSS", "DLR BOND"): it is
+    as likely a piece of the wire's template as a name.
+    """
+    countries = country_ids()
+    return [
+        e
+        for e in entities
+        if e.id not in countries
+        and not e.id.startswith(COUNTRY_PREFIX)
+        and not (e.id.startswith("unlinked:") and e.name.isupper())
+    ]
+
+
+def numbers(text: str, limit: int) -> list[str]:
+    """Distinctive numbers in order of appearance: 3+ digits or a decimal, years and 1-2 digits dropped."""
+    out: list[str] = []
+    for match in _NUMBER.finditer(text):
+        token = match.group().replace(",", "")
+        digits = sum(ch.isdigit() for ch in token)
+        if digits < 3 and "." not in token:
+            continue
+        if len(token) == 4 and token.isdigit() and 1900 <= int(token) <= 2100:
+            continue
+        if token not in out:
+            out.append(token)
+            if len(out) >= limit:
+                break
+    return out
+
+
+def title_words(title: str | None, limit: int) -> list[str]:
+    """Lower-cased content words (4+ letters) of a title, stopwords dropped."""
+    out: list[str] = []
+    for word in _WORD.findall((title or "").lower()):
+        if word not in title_stopwords() and word not in out:
+            out.append(word)
+            if len(out) >= limit:
+                break
+    return out
+
+
+def numeric_share(text: str) -> float:
+    """Share of whitespace tokens that contain a digit (high for tables, results and listings)."""
+    tokens = _TOKEN.findall(text[:4000])
+    return sum(any(ch.isdigit() for ch in t) for t in tokens) / len(tokens) if tokens else 0.0
+
+
+@lru_cache(maxsize=1)
+def _wordlists() -> frozenset[str]:
+    """Languages ``wordfreq`` has a frequency list for."""
+    return frozenset(wordfreq.available_languages())
+
+
+def rare_words(text: str, language: str | None, limit: int) -> list[str]:
+    """Words of the head that are rare in the language (Zipf < 3.5 in ``wordfreq``): its specifics."""
+    lang = language or "en"
+    if lang not in _wordlists():
+        return []  # no frequency list for this language: no rare-word evidence
+    out: list[str] = []
+    for word in wordfreq.tokenize(text, lang):  # type: ignore[attr-defined]
+        if len(word) < 4 or any(ch.isdigit() for ch in word) or word in out:
+            continue
+        if wordfreq.zipf_frequency(word, lang) < RARE_ZIPF:
+            out.append(word)
+            if len(out) >= limit:
+                break
+    return out
+
+
+def story_facts(
+    entities: Sequence[Entity],
+    title: str | None,
+    text: str,
+    *,
+    language: str | None = None,
+    entity_limit: int = 10,
+) -> StoryFacts:
+    """The specific evidence of an article (pure; computed once in its signature)."""
+    own = specific(entities)
+    named = [e for e in own if e.type != "place"]  # people, organisations, other named things
+    return StoryFacts(
+        entities=tuple(top_entities(own, entity_limit)),
+        named=tuple(top_entities(named, entity_limit)),
+        numbers=tuple(numbers(f"{title or ''}\n{text[:3000]}", 16)),
+        title_words=tuple(title_words(title, 12)),
+        numeric_share=round(numeric_share(text), 3),
+        rare_words=tuple(rare_words(f"{title or ''}\n{text[:HEAD_CHARS]}", language, 24)),
+    )
+
+
+def _shared(a: Iterable[str], b: Iterable[str]) -> int:
+    return len(set(a) & set(b))
 
 
 def score_story(
     rule: StoryRule,
     *,
     cosine: float,
-    entities_a: Sequence[str],
-    entities_b: Sequence[str],
+    a: StoryFacts,
+    b: StoryFacts,
     lang_a: str | None,
     lang_b: str | None,
     gap_days: float,
 ) -> StoryEvidence:
-    """Apply the rule to one pair of articles."""
-    overlap = entity_overlap(entities_a, entities_b)
+    """Apply the rule to an article (``a``) and a story's leader (``b``)."""
     xling = bool(lang_a and lang_b and lang_a != lang_b)
     gap = abs(gap_days)
-    score = (
-        cosine
-        + rule.entity_weight * overlap
-        + (rule.xling_bonus if xling else 0.0)
-        - rule.time_penalty_per_day * gap
-    )
-    same = score >= rule.threshold and cosine >= rule.min_cosine and gap <= rule.max_gap_days
-    return StoryEvidence(cosine, overlap, xling, gap, score, same)
+    ents, named = _shared(a.entities, b.entities), _shared(a.named, b.named)
+    nums, words = _shared(a.numbers, b.numbers), _shared(a.title_words, b.title_words)
+    template = max(a.numeric_share, b.numeric_share) >= rule.template_share
+    rare = _shared(a.rare_words, b.rare_words)
+    evidence = ents + (nums >= 2) + (words >= 2) + (rare >= rule.min_rare_words)
+    score = cosine + (rule.xling_bonus if xling else 0.0) - rule.time_penalty_per_day * gap
+    close = score >= rule.threshold_alone or (score >= rule.threshold and evidence >= rule.min_evidence)
+    titled = bool(a.title_words and b.title_words)
+    # both full of figures and not one in common: two reports of one kind, not one story
+    conflict = min(len(a.numbers), len(b.numbers)) >= rule.min_numbers_conflict and nums == 0
+    close = close and not conflict
+    agrees = named >= 1 and (words >= 1 or not titled) if template else close
+    same = close and agrees and cosine >= rule.min_cosine and gap <= rule.max_gap_days
+    return StoryEvidence(cosine, ents, named, nums, words, rare, template, xling, gap, score, same)

@@ -150,14 +150,14 @@ def test_index_lists_stay_bounded(base_time: datetime) -> None:
     deduper = Deduper(store, config)
     from services.core.models import Entity
 
-    ent = [Entity(id="Q148", name="China", type="place", count=3)]
+    ent = [Entity(id="Q7184", name="NATO", type="organization", count=3)]
     for i in range(30):
         text = f"story number {i} " + " ".join(f"w{i}x{j}" for j in range(40))
         deduper.process(make_article(f"b{i}", text, base_time, entities=ent), now=base_time)
     lists = [v for k, v in store.items() if k.startswith(("ent:", "mh:", "emb:"))]
     assert lists
     assert max(len(v) for v in lists) <= 5
-    assert len(store["ent:Q148:" + str(int(base_time.timestamp()) // 86400)]) == 5
+    assert len(store["ent:Q7184:" + str(int(base_time.timestamp()) // 86400)]) == 5
 
 
 def test_two_hop_halves_give_the_same_verdict_as_process(seeds: Seeds, base_time: datetime) -> None:

@@ -1,0 +1,219 @@
+"""Same-story quality in a stream: every article replayed as one stream through the deduper.
+
+Two streams, tagged by the pipeline's own cleaner and tagger (``bench/story_corpus.py``, cached):
+
+- **SemEval-2022 task 8 en/de development pairs**: all articles of all pairs, one stream, in a
+  seeded random order. A rated pair counts as same story when both articles share a ``story_id``
+  (same story: ``overall <= 1.5``; different: ``overall >= 3``). Merges of articles from
+  different pairs count as false merges. Pairs are split by a hash of their id into a tuning
+  part (70 %) and a held-out part (30 %); thresholds are chosen on the tuning part only.
+- **Reuters-21578 wire stream** (15k stories with their own timestamps, oldest first): share of
+  articles per status, cluster sizes, and a hand review (``bench/data/story_review.json``) of a
+  seeded sample of flagged pairs and of the largest clusters of the held-out second half.
+
+Usage: python -m bench.bench_story_stream [--reuters N] [--out bench/results/story_stream.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+import zlib
+from collections import Counter, defaultdict
+from dataclasses import asdict, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.story_corpus import SEMEVAL, cached, reuters_records, semeval_records
+from bench.story_review import review_figures
+from services.core.models import EnrichedArticle, TaggedArticle
+from services.deduper.logic import DeduperConfig
+from services.deduper.partitioned import PartitionedDeduper
+
+REPO = Path(__file__).resolve().parents[1]
+PAIRS = ("en-en", "de-de", "de-en")
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+# The first 6,000 of the 15,485 Reuters records (26 Feb - mid March 1987): the e5 tagging of all of
+# them takes about two hours on this machine; the cache (bench/story_corpus.py) can be completed.
+REUTERS_RECORDS = 6000
+
+
+def run_stream(
+    articles: list[TaggedArticle], config: DeduperConfig, partitions: int = 1
+) -> tuple[dict[str, EnrichedArticle], float]:
+    """Run the offline path's partitioned deduper over a stream; (events by id, seconds per article)."""
+    deduper = PartitionedDeduper({}, partitions, config)
+    out: dict[str, EnrichedArticle] = {}
+    started = time.process_time()
+    for article in articles:
+        out[article.article_id] = deduper.process(article, now=NOW)
+    return out, (time.process_time() - started) / max(1, len(articles))
+
+
+def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
+    """Precision, recall and F1 from counts."""
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    return {
+        "precision": round(p, 4),
+        "recall": round(r, 4),
+        "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
+    }
+
+
+# -- SemEval -----------------------------------------------------------------------------------
+def semeval_stream(
+    seed: int = 0, *, build: bool = True
+) -> tuple[list[TaggedArticle], dict[str, str], list[dict[str, Any]]]:
+    """(stream, source article of each record, labelled pairs); one copy of each source article."""
+    pairs = [json.loads(line) for line in SEMEVAL.read_text(encoding="utf-8").splitlines() if line.strip()]
+    source_of: dict[str, str] = {}
+    for row in pairs:
+        left, right = row["pair_id"].split("_")
+        source_of[f"{row['pair_id']}:1"], source_of[f"{row['pair_id']}:2"] = left, right
+    first_record: dict[str, str] = {}
+    stream: list[TaggedArticle] = []
+    for record_id, tagged in cached("semeval-dev", semeval_records(), build=build):
+        source = source_of[record_id]
+        if first_record.setdefault(source, record_id) != record_id:
+            continue  # the same source article in another pair: stream it once
+        stream.append(tagged.model_copy(update={"article_id": f"{source}/{tagged.article_id}"}))
+    random.Random(seed).shuffle(stream)
+    labelled = []
+    for row in pairs:
+        if row["overall"] <= 1.5 or row["overall"] >= 3:
+            left, right = row["pair_id"].split("_")
+            lang = "-".join(sorted((row["lang1"], row["lang2"]), key=("de", "en").index))
+            held_out = zlib.crc32(row["pair_id"].encode()) % 10 < 3
+            labelled.append(
+                {"a": left, "b": right, "same": row["overall"] <= 1.5, "pair": lang, "held_out": held_out}
+            )
+    return stream, source_of, labelled
+
+
+def semeval_scores(events: dict[str, EnrichedArticle], labelled: list[dict[str, Any]]) -> dict[str, Any]:
+    """Pair P/R/F1 per language pair (tuning, held-out), and merges across pairs."""
+    story: dict[str, str] = {}
+    for event_id, event in events.items():
+        story.setdefault(event_id.split("/", 1)[0], event.story_id)  # first part of each source
+    members: dict[str, set[str]] = defaultdict(set)
+    for source, sid in story.items():
+        members[sid].add(source)
+    rated = {frozenset((p["a"], p["b"])) for p in labelled}
+    all_pairs = {frozenset(row.split("_")) for row in _pair_ids()}
+    cross = sum(
+        1
+        for group in members.values()
+        for a in group
+        for b in group
+        if a < b and frozenset((a, b)) not in all_pairs
+    )
+    out: dict[str, Any] = {}
+    for part in ("tuning", "held_out", "all"):
+        chosen = [p for p in labelled if part == "all" or p["held_out"] == (part == "held_out")]
+        part_out: dict[str, Any] = {}
+        for lp in ("overall", *PAIRS):
+            counts: Counter[str] = Counter()
+            for p in chosen:
+                if lp != "overall" and p["pair"] != lp:
+                    continue
+                pred = story.get(p["a"]) is not None and story.get(p["a"]) == story.get(p["b"])
+                counts["tp" if pred and p["same"] else "fp" if pred else "fn" if p["same"] else "tn"] += 1
+            part_out[lp] = {**prf(counts["tp"], counts["fp"], counts["fn"]), "pairs": sum(counts.values())}
+        out[part] = part_out
+    tp = sum(1 for p in labelled if p["same"] and story.get(p["a"]) == story.get(p["b"]))
+    fp = sum(1 for p in labelled if not p["same"] and story.get(p["a"]) == story.get(p["b"]))
+    out["cross_pair_merges"] = cross
+    out["stream_precision"] = round(tp / max(1, tp + fp + cross), 4)
+    out["rated_pairs"] = len(rated)
+    return out
+
+
+def _pair_ids() -> list[str]:
+    lines = SEMEVAL.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line)["pair_id"] for line in lines if line.strip()]
+
+
+# -- Reuters -----------------------------------------------------------------------------------
+def reuters_stream(limit: int | None) -> list[TaggedArticle]:
+    """The Reuters stream, oldest first, ingested at its own published time."""
+    out = []
+    for _, tagged in cached("reuters-dev", reuters_records(limit)):
+        when = tagged.published or tagged.timestamps.ingested
+        out.append(
+            tagged.model_copy(update={"timestamps": tagged.timestamps.model_copy(update={"ingested": when})})
+        )
+    return out
+
+
+def reuters_scores(stream: list[TaggedArticle], events: dict[str, EnrichedArticle]) -> dict[str, Any]:
+    """Status shares and cluster sizes over the whole stream and its held-out second half."""
+    half = {a.article_id for a in stream[len(stream) // 2 :]}
+    out: dict[str, Any] = {}
+    for part, ids in (("all", set(events)), ("held_out", half)):
+        statuses = Counter(events[i].duplicate.status for i in ids)
+        clusters = Counter(events[i].story_id for i in ids)
+        sizes = sorted(clusters.values(), reverse=True)
+        buckets = Counter(
+            "1"
+            if s == 1
+            else "2"
+            if s == 2
+            else "3-5"
+            if s <= 5
+            else "6-10"
+            if s <= 10
+            else "11-20"
+            if s <= 20
+            else ">20"
+            for s in sizes
+        )
+        out[part] = {
+            "articles": len(ids),
+            "share": {s: round(n / max(1, len(ids)), 4) for s, n in sorted(statuses.items())},
+            "clusters_by_size": dict(sorted(buckets.items())),
+            "largest_clusters": sizes[:10],
+        }
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run both streams with the shipped rule and write the JSON report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reuters", type=int, default=REUTERS_RECORDS, help="first N Reuters records")
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "story_stream.json")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    config = DeduperConfig()
+    stream, _, labelled = semeval_stream(args.seed)
+    events, cost = run_stream(stream, config)
+    _, cost_off = run_stream(stream, replace(config, story=replace(config.story, threshold=9.0)))
+    report: dict[str, Any] = {
+        "rule": asdict(config.story),
+        "semeval_dev": {"articles": len(stream), **semeval_scores(events, labelled)},
+        "cost_ms_per_article": {
+            "dedupe_with_story": round(cost * 1000, 3),
+            "dedupe_without_story": round(cost_off * 1000, 3),
+            "story_decision": round((cost - cost_off) * 1000, 3),
+        },
+    }
+    reuters = reuters_stream(args.reuters)
+    if reuters:
+        r_events, r_cost = run_stream(reuters, config)
+        report["reuters_dev"] = {
+            **reuters_scores(reuters, r_events),
+            "dedupe_ms_per_article": round(r_cost * 1000, 3),
+        }
+        report["reuters_review"] = review_figures(reuters, r_events, seed=args.seed)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""The hand review of same-story verdicts on the Reuters stream: sample, judgments, precision.
+
+The judgments live in ``bench/data/story_review.json`` so the figures can be recomputed:
+``pairs`` maps ``"<article id>|<leader id>"`` to ``{"same": bool, "note": str}``, and ``clusters``
+maps a story id to ``{"story": bool, "note": str}`` (``story``: one event, not a topic). A sample
+drawn after the rule changed reuses the judgments it shares with the file; pairs not judged yet are
+listed by ``python -m bench.story_review`` so a reviewer can add them.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from services.core.models import EnrichedArticle, TaggedArticle
+
+REVIEW = Path(__file__).resolve().parent / "data" / "story_review.json"
+SAMPLE_PAIRS = 50
+CLUSTERS = 10
+
+
+def load_review(path: Path = REVIEW) -> dict[str, dict[str, Any]]:
+    """The judgments so far (empty sections when the file is new)."""
+    data: dict[str, dict[str, Any]] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    data.setdefault("pairs", {})
+    data.setdefault("clusters", {})
+    return data
+
+
+def sample(
+    stream: list[TaggedArticle], events: dict[str, EnrichedArticle], seed: int = 0
+) -> tuple[list[tuple[str, str]], list[tuple[str, list[str]]]]:
+    """A seeded sample of same-story pairs (article, leader) and the largest clusters, held-out half."""
+    held = [a.article_id for a in stream[len(stream) // 2 :]]
+    flagged = sorted((i, events[i].story_id) for i in held if events[i].duplicate.status == "same_story")
+    pairs = random.Random(seed).sample(flagged, min(SAMPLE_PAIRS, len(flagged)))
+    members: dict[str, list[str]] = defaultdict(list)
+    for i in held:
+        members[events[i].story_id].append(i)
+    stories = [(sid, ids) for sid, ids in members.items() if len(ids) > 1]
+    stories.sort(key=lambda s: (-len(s[1]), s[0]))
+    return pairs, stories[:CLUSTERS]
+
+
+def review_figures(
+    stream: list[TaggedArticle], events: dict[str, EnrichedArticle], seed: int = 0
+) -> dict[str, Any]:
+    """Precision of the sampled pairs and the share of largest clusters judged one story."""
+    pairs, clusters = sample(stream, events, seed)
+    review = load_review()
+    judged = [review["pairs"][f"{a}|{b}"]["same"] for a, b in pairs if f"{a}|{b}" in review["pairs"]]
+    stories = [review["clusters"][sid]["story"] for sid, _ in clusters if sid in review["clusters"]]
+    return {
+        "sampled_pairs": len(pairs),
+        "judged_pairs": len(judged),
+        "pair_precision": round(sum(judged) / len(judged), 4) if judged else None,
+        "largest_clusters": [len(ids) for _, ids in clusters],
+        "judged_clusters": len(stories),
+        "clusters_judged_one_story": sum(stories),
+        "review_file": str(REVIEW.relative_to(REVIEW.parents[2])),
+    }
+
+
+def unjudged(
+    stream: list[TaggedArticle], events: dict[str, EnrichedArticle], seed: int = 0
+) -> dict[str, Any]:
+    """What a reviewer still has to judge: pair texts and cluster titles."""
+    by_id = {a.article_id: a for a in stream}
+    pairs, clusters = sample(stream, events, seed)
+    review = load_review()
+
+    def show(article_id: str) -> str:
+        art = by_id[article_id]
+        return f"[{art.published}] {art.title} :: {' '.join(art.text.split())[:400]}"
+
+    return {
+        "pairs": {f"{a}|{b}": [show(a), show(b)] for a, b in pairs if f"{a}|{b}" not in review["pairs"]},
+        "clusters": {
+            sid: [show(i)[:160] for i in ids] for sid, ids in clusters if sid not in review["clusters"]
+        },
+    }
+
+
+def main() -> int:
+    """Print the pairs and clusters of the current sample that have no judgment yet."""
+    from bench.bench_story_stream import REUTERS_RECORDS, reuters_stream, run_stream
+    from services.deduper.logic import DeduperConfig
+
+    stream = reuters_stream(REUTERS_RECORDS)
+    events, _ = run_stream(stream, DeduperConfig())
+    print(json.dumps(unjudged(stream, events), indent=1, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""The story model: no chaining through a story's members, templates are not evidence, facts."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from services.core.models import Entity
+from services.deduper.logic import Deduper, DeduperConfig
+from services.deduper.story import StoryFacts, numbers, score_story, story_facts
+from services.tagger.embedding import Embedder
+from tests.unit.deduper.conftest import make_article
+
+STORIES = Path(__file__).resolve().parents[2] / "data" / "deduper" / "stories"
+PERSON = [Entity(id="Q567", name="Angela Merkel", type="person", count=2)]
+
+
+def _at_angle(degrees: float) -> list[float]:
+    """A unit vector in the plane of the first two axes, ``degrees`` away from the first axis."""
+    vector = np.zeros(384, dtype=np.float32)
+    vector[0], vector[1] = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
+    return [float(x) for x in vector]
+
+
+def _text(n: int) -> str:
+    return " ".join(f"word{n}x{i}" for i in range(60))
+
+
+def test_a_chain_a_b_c_stays_two_stories(base_time: datetime) -> None:
+    """B is close to A and C is close to B, but C is far from A: C must not join A's story via B."""
+    rule = DeduperConfig().story
+    vectors = {"a": _at_angle(0), "b": _at_angle(25), "c": _at_angle(50), "d": _at_angle(-25)}
+    cos = {(x, y): float(np.dot(vectors[x], vectors[y])) for x in vectors for y in vectors}
+    # preconditions: each link of the chain alone is a match, its ends are not
+    facts = story_facts(PERSON, None, "")
+    for x, y in (("a", "b"), ("b", "c"), ("a", "d")):
+        assert score_story(
+            rule, cosine=cos[x, y], a=facts, b=facts, lang_a="en", lang_b="en", gap_days=0
+        ).same
+    assert not score_story(
+        rule, cosine=cos["a", "c"], a=facts, b=facts, lang_a="en", lang_b="en", gap_days=0
+    ).same
+
+    deduper = Deduper({})
+    out = {
+        name: deduper.process(
+            make_article(name, _text(i), base_time, entities=PERSON, embedding=vectors[name]), now=base_time
+        )
+        for i, name in enumerate(("a", "b", "c", "d"))
+    }
+    assert (out["b"].duplicate.status, out["b"].story_id) == ("same_story", "a")
+    assert (out["c"].duplicate.status, out["c"].story_id) == ("unique", "c")
+    assert (out["d"].duplicate.status, out["d"].story_id) == ("same_story", "a")  # it matches the leader
+
+
+def _earnings() -> list[dict[str, Any]]:
+    data: dict[str, Any] = json.loads((STORIES / "earnings.json").read_text(encoding="utf-8"))
+    return list(data["articles"])
+
+
+def test_two_earnings_reports_of_different_companies_are_two_stories(
+    embedder: Embedder, base_time: datetime
+) -> None:
+    rows = _earnings()
+    articles = [
+        make_article(
+            r["id"],
+            r["text"],
+            base_time,
+            title=r["title"],
+            entities=[Entity(**e) for e in r["entities"]],
+            embedding=embedder.embed_article(r["title"], [], r["text"]),
+        )
+        for r in rows
+    ]
+    rule = DeduperConfig().story
+    cosine = float(np.dot(articles[0].embedding or [], articles[1].embedding or []))
+    assert cosine >= rule.threshold  # the embedding alone would call them one story
+    deduper = Deduper({})
+    out = [deduper.process(a, now=base_time) for a in articles]
+    assert [o.duplicate.status for o in out] == ["unique", "unique"]
+    assert out[0].story_id != out[1].story_id
+
+
+def test_a_template_needs_a_shared_named_entity() -> None:
+    rule = DeduperConfig().story
+    table = "Shr 1.12 dlrs vs 94 cts\nNet 14.2 mln vs 11.8 mln\nRevs 231.4 mln vs 204.9 mln"
+    company = [Entity(id="unlinked:Harlow Instruments Corp", name="Harlow Instruments Corp", type="other")]
+    place = [Entity(id="geonames:5128581", name="New York City", type="place")]
+    same_company = story_facts(company, "HARLOW 4TH QTR NET", table)
+    only_place = story_facts(place, "HARLOW 4TH QTR NET", table)
+    assert same_company.numeric_share >= rule.template_share
+    args: dict[str, Any] = {"cosine": 0.97, "lang_a": "en", "lang_b": "en", "gap_days": 0.0}
+    assert score_story(rule, a=same_company, b=same_company, **args).same
+    assert not score_story(rule, a=only_place, b=only_place, **args).same
+
+
+def test_countries_are_not_story_evidence() -> None:
+    countries = [
+        Entity(id="Q183", name="Germany", type="place"),
+        Entity(id="iso3166:XX", name="X", type="place"),
+    ]
+    city = [Entity(id="Q64", name="Berlin", type="place")]
+    assert story_facts(countries, None, "").entities == ()
+    assert story_facts(city, None, "").entities == ("Q64",)
+
+
+def test_evidence_or_a_very_close_embedding_is_needed() -> None:
+    rule = DeduperConfig().story
+    bare = StoryFacts((), (), (), (), 0.0)
+    args: dict[str, Any] = {"lang_a": "de", "lang_b": "de", "gap_days": 0.0}
+    assert not score_story(rule, cosine=rule.threshold + 0.01, a=bare, b=bare, **args).same
+    assert score_story(rule, cosine=rule.threshold_alone, a=bare, b=bare, **args).same
+    rare = StoryFacts((), (), (), (), 0.0, ("impfstoff", "göttingen", "tierversuche"))
+    assert score_story(rule, cosine=rule.threshold + 0.01, a=rare, b=rare, **args).same
+
+
+def test_numbers_keep_the_distinctive_ones() -> None:
+    assert numbers("In 2020 the 3 firms sold 155,221 bags at 1.1170 dollars, 155221 again", 8) == [
+        "155221",
+        "1.1170",
+    ]
