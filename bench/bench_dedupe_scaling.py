@@ -89,8 +89,10 @@ def prefill(store: dict[str, Any], n: int, config: DeduperConfig, rng: np.random
             else:
                 refs.insert(0, ref)
                 del refs[limit:]
-        qk = k.exp_key(t // k.HOUR, aid, config.exp_shards)
-        store.setdefault(qk, []).append(aid)
+        count_key = k.exp_count_key(t // k.HOUR)
+        slot = int(store.get(count_key) or 0)
+        store[k.exp_slot_key(t // k.HOUR, slot)] = aid
+        store[count_key] = slot + 1
     store["meta:docs"] = n
     store["meta:clock"] = int(times[-1])
     store["meta:evicted"] = int((times[-1] - window) // k.HOUR) - 1

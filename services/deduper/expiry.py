@@ -1,4 +1,10 @@
-"""Window expiry by event time: hourly, sharded expiry queues and a watermark (no scans of the state)."""
+"""Window expiry by event time: hourly expiry slots and a watermark (no scans of the state).
+
+Each stored article takes the next numbered slot of its event-time hour (``exp:<hour>:s<n>`` →
+its id; ``exp:<hour>:n`` → how many slots the hour has). Queueing writes one small key and one
+counter, whatever the hourly rate (a list per hour rewritten per article grew with its square).
+Hours queued by an older version (``exp:<hour>:<shard>`` lists) are still evicted.
+"""
 
 from __future__ import annotations
 
@@ -31,15 +37,16 @@ class Expirer:
         self.evictions = 0
 
     def queue_keys(self, article_id: str, when: int) -> list[str]:
-        """Keys that ``enqueue`` reads: the article's expiry queue and the stored-article counter."""
-        return [k.exp_key(when // k.HOUR, article_id, self.shards), f"{self.meta}:docs"]
+        """Keys that ``enqueue`` reads: the slot counter of the article's hour, the stored-article counter."""
+        return [k.exp_count_key(when // k.HOUR), f"{self.meta}:docs"]
 
     def enqueue(self, article_id: str, when: int, values: Mapping[str, Any]) -> dict[str, Any]:
-        """Writes that queue a newly stored article for expiry and count it."""
-        queue, counter = self.queue_keys(article_id, when)
-        ids = list(values.get(queue) or [])
-        ids.append(article_id)
-        return {queue: ids, counter: int(values.get(counter) or 0) + 1}
+        """Writes that queue a newly stored article for expiry (its own slot) and count it."""
+        hour = when // k.HOUR
+        counter, docs = self.queue_keys(article_id, when)
+        slot = int(values.get(counter) or 0)
+        stored = int(values.get(docs) or 0) + 1
+        return {k.exp_slot_key(hour, slot): article_id, counter: slot + 1, docs: stored}
 
     def total_evictions(self) -> int:
         """Evictions recorded in the state (all instances that shared it)."""
@@ -59,7 +66,11 @@ class Expirer:
             return 0
         evicted = 0
         for hour in range(int(mark) + 1, last_hour + 1):
-            for shard in range(self.shards):
+            for slot in range(int(self.store.pop(k.exp_count_key(hour), None) or 0)):
+                article_id = self.store.pop(k.exp_slot_key(hour, slot), None)
+                if article_id is not None:
+                    evicted += self.evict(str(article_id))
+            for shard in range(self.shards):  # queues written before slots
                 for article_id in self.store.pop(f"exp:{hour}:{shard}", None) or ():
                     evicted += self.evict(article_id)
         if last_hour > int(mark):

@@ -5,13 +5,12 @@
 - ``mh:<band>:<hash>``         → bounded list of ``[article_id, epoch_s]`` refs (MinHash LSH band)
 - ``emb:<dim>:<band>:<code>``  → bounded refs (random-hyperplane LSH band of the embedding)
 - ``ent:<entity_id>:<day>``    → bounded refs of articles of that day mentioning the entity
-- ``exp:<hour>:<shard>``       → ids of articles whose event time falls in that hour (expiry queue)
+- ``exp:<hour>:n`` / ``exp:<hour>:s<n>`` → slots of that event-time hour / the article id in slot n
 - ``<meta>:clock`` / ``<meta>:evicted`` / ``<meta>:docs`` → event-time clock, expiry watermark, count
 """
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -46,9 +45,14 @@ def ent_key(entity_id: str, day: int) -> str:
     return f"ent:{entity_id}:{day}"
 
 
-def exp_key(hour: int, article_id: str, shards: int) -> str:
-    """Expiry-queue key of an article stored with an event time in ``hour`` (hours since the epoch)."""
-    return f"exp:{hour}:{zlib.crc32(article_id.encode()) % shards}"
+def exp_count_key(hour: int) -> str:
+    """Key of the number of expiry slots taken in one event-time hour (hours since the epoch)."""
+    return f"exp:{hour}:n"
+
+
+def exp_slot_key(hour: int, slot: int) -> str:
+    """Key of one expiry slot of an hour: the id of the article stored in it."""
+    return f"exp:{hour}:s{slot}"
 
 
 def add_ref(refs: Any, article_id: str, when: int, cutoff: float, limit: int) -> list[Ref]:
