@@ -152,8 +152,10 @@ class EnrichedArticle(TaggedArticle):
     """A cleaned, tagged, deduplicated article: ``articles.enriched.v1`` and ``articles.duplicates.v1``."""
 
     duplicate: Duplicate
-    story_id: str = Field(description="Shared by every article of one story: the first article's id.")
-    fingerprint: str = Field(description="sha256 of the normalised cleaned text.")
+    story_id: str = Field(description="Shared by every article of one story: its first article's id.")
+    fingerprint: str = Field(
+        description="sha256 of the normalised cleaned text (title first when the body has under 20 words)."
+    )
 
 
 class DeadLetter(_Model):

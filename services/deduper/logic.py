@@ -38,6 +38,9 @@ class DeduperConfig:
     mh_rows: int = 3
     near_threshold: float = 0.5
     min_near_words: int = 8
+    min_body_words: int = (
+        20  # a shorter body is fingerprinted with its title ("Pay April 15 Record March 31")
+    )
     emb_bands: int = 16
     emb_bits: int = 10
     entity_keys: int = 4
@@ -121,7 +124,7 @@ class Deduper:
         )
         return Signature(
             article.article_id,
-            sg.fingerprint(article.text),
+            sg.fingerprint(self._fingerprinted(article, len(tokens))),
             when,
             when_story,
             mh,
@@ -133,6 +136,16 @@ class Deduper:
             lang,
             facts,
         )
+
+    def _fingerprinted(self, article: TaggedArticle, words: int) -> str:
+        """The text the fingerprint covers: the body, with the title when the body is very short.
+
+        Short bodies are often a template (dividend notices, one-line results) whose only
+        distinguishing text is the title: two such notices of two companies are not one text.
+        """
+        if article.title and words < self.config.min_body_words:
+            return f"{article.title}\n{article.text}"
+        return article.text
 
     def keys_for(self, sig: Signature) -> list[str]:
         """Keys to read for this article: own record, fingerprint, index buckets, clock, expiry queue."""

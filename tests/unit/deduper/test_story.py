@@ -125,3 +125,20 @@ def test_numbers_keep_the_distinctive_ones() -> None:
         "155221",
         "1.1170",
     ]
+
+
+def test_short_template_bodies_of_different_titles_are_not_exact(base_time: datetime) -> None:
+    body = "Pay April 15 Record March 31"
+    deduper = Deduper({})
+    first = deduper.process(
+        make_article("q", body, base_time, title="QUAKER OATS SETS DIVIDEND"), now=base_time
+    )
+    other = deduper.process(
+        make_article("j", body, base_time, title="J.P. MORGAN SETS QUARTERLY"), now=base_time
+    )
+    again = deduper.process(
+        make_article("q2", body, base_time, title="QUAKER OATS SETS DIVIDEND"), now=base_time
+    )
+    assert (first.duplicate.status, other.duplicate.status) == ("unique", "unique")
+    assert first.fingerprint != other.fingerprint
+    assert (again.duplicate.status, again.duplicate.of) == ("exact", "q")
