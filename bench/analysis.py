@@ -137,7 +137,7 @@ def advice(result: dict[str, Any], out: dict[str, Any]) -> list[str]:
     if writes:
         topic, n = max(writes.items(), key=lambda kv: kv[1])
         notes.append(
-            f"state: {topic} gets {n} records per article (one per faust table key set); that is most "
+            f"state: {topic} gets {n} records per article (one per table key written); that is most "
             "of the overhead outside the stage functions. Fix: fewer, coarser keys (fewer LSH bands, "
             "postings grouped per article), or coalesce the writes of one commit interval."
         )
@@ -147,8 +147,8 @@ def advice(result: dict[str, Any], out: dict[str, Any]) -> list[str]:
         d2 = round(1000 * x2["cpu"]["deduper"]["cpu_s"] / x2["articles"], 2)
         notes.append(
             f"scaling: two workers per stage are slower here: six workers on {out['machine']['cpus']} "
-            f"cores, and the deduper costs {d2} ms/article instead of {d1} (standby table "
-            "replicas replay the peer's changelog; faust's table_standby_replicas defaults to 1)."
+            f"cores, and the deduper costs {d2} ms/article instead of {d1} (each "
+            "worker restores its tasks' tables from the changelog on every rebalance)."
         )
     targets = result["targets"]
     cores = out.get("machine", {}).get("cpus") or 0
@@ -165,7 +165,7 @@ def advice(result: dict[str, Any], out: dict[str, Any]) -> list[str]:
             f"framework overhead {result['cpu_ms_per_article']['framework_overhead_share']:.0%}: largest in "
             f"{worst} ({w['overhead_ms_per_article']} ms/article outside its function, "
             f"{w['messages_in_per_article']} messages in per article; per message decode+encode "
-            f"{w['decode_encode_ms_per_message']} ms, faust/aiokafka pass-through "
+            f"{w['decode_encode_ms_per_message']} ms, runner pass-through "
             f"{w['passthrough_cpu_ms_per_article']} ms/article; pass-through plus decode/encode alone is "
             f"{result['framework_floor_share']:.0%} of the stage functions' cost)."
         )
@@ -186,7 +186,7 @@ def describe(out: dict[str, Any]) -> str:
     a = out["analysis"]
     f = a["figures"]
     lines = [
-        f"raw Kafka pass: {f['raw_kafka_msgs_per_s']} msgs/s; faust pass-through: "
+        f"raw Kafka pass: {f['raw_kafka_msgs_per_s']} msgs/s; runner pass-through: "
         f"{f['passthrough_articles_per_s']} articles/s",
         f"pipeline: {f['pipeline_x1_articles_per_s']}/s (1 worker/stage), "
         f"{f['pipeline_x2_articles_per_s']}/s "

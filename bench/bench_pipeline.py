@@ -1,4 +1,4 @@
-"""Streaming scenarios of the pipeline benchmark: raw Kafka, faust pass-through, the real pipeline.
+"""Streaming scenarios of the pipeline benchmark: raw Kafka, the runner's pass-through, the real pipeline.
 
 Every scenario gets its own topic prefix (same names, same partition count), the same article
 texts, and is torn down afterwards (workers stopped, topics deleted).
