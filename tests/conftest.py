@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -21,15 +22,19 @@ SEEDS = ROOT / "seeds"
 DATA = ROOT / "tests" / "data"
 
 
+def unavailable(message: str) -> NoReturn:
+    """A real component a test needs is missing: under CI=true the test fails, elsewhere it skips."""
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 @pytest.fixture(scope="session")
 def broker() -> KafkaSettings:
     """The broker started by `make test`; under CI=true its absence fails the test, never skips."""
     kafka = KafkaSettings()
     if not broker_answers(kafka, timeout_s=5.0):
-        message = f"no Kafka broker at {kafka.bootstrap_servers}: run `make up` (or `make test`)"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(f"no Kafka broker at {kafka.bootstrap_servers}: run `make up` (or `make test`)")
     return kafka
 
 
@@ -102,8 +107,6 @@ def private_broker(tmp_path: Path) -> Iterator[PrivateBrokerSettings]:
     try:
         localbroker.up(settings)
     except Exception as exc:  # no jars or no Java: a failure under CI, a skip elsewhere
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(f"private broker did not start: {exc}")
-        pytest.skip(f"private broker did not start: {exc}")
+        unavailable(f"private broker did not start: {exc}")
     yield settings
     localbroker.kill(settings)

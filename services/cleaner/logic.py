@@ -43,6 +43,17 @@ class CleanerConfig:
     dates_path: Path = DATES_PATH
 
 
+def repair(text: str, config: CleanerConfig) -> tuple[str, list[str]]:
+    """The cleaner's text repair with this configuration's limits (the text and its flags)."""
+    return repair_text(
+        text,
+        max_line_chars=config.max_line_chars,
+        max_char_run=config.max_char_run,
+        max_phrase_run=config.max_phrase_run,
+        max_line_run=config.max_line_run,
+    )
+
+
 def removal_counts(articles: Iterable[CleanArticle]) -> dict[str, int]:
     """Count removals by kind over some clean articles (for a metric labelled by kind)."""
     counts: Counter[str] = Counter(r.kind for a in articles for r in a.removed)
@@ -78,13 +89,7 @@ def _to_text(
         text = extracted
         flags.append("html_extracted")
     with maybe_step(timer, "repair"):
-        text, repair_flags = repair_text(
-            text,
-            max_line_chars=config.max_line_chars,
-            max_char_run=config.max_char_run,
-            max_phrase_run=config.max_phrase_run,
-            max_line_run=config.max_line_run,
-        )
+        text, repair_flags = repair(text, config)
         raw_lines, joined = join_hard_wraps(text.split("\n"))
     flags.extend(repair_flags)
     if joined:

@@ -143,11 +143,11 @@ class PartitionedDeduper:
     def _owned(self, partition: int) -> Callable[[str], bool]:
         return lambda key: not is_index_key(key) or owner(key, self.partitions) == partition
 
-    def probe(self, partition: int, article: TaggedArticle) -> Partial:
+    def probe(self, partition: int, article: TaggedArticle, sig: Signature | None = None) -> Partial:
         """Hop 2: decide on this partition's candidates, then index the article's owned keys."""
         shard = self.shard(partition)
         owned = self._owned(partition)
-        sig = shard.signature(article)
+        sig = sig or shard.signature(article)  # the signature does not depend on the partition
         values = _read(shard.store, [key for key in shard.keys_for(sig) if owned(key)])
         values.update(_read(shard.store, shard.doc_keys(sig, values)))
         mine = _order(article)
@@ -216,7 +216,7 @@ class PartitionedDeduper:
     def process(self, article: TaggedArticle, *, now: datetime) -> EnrichedArticle:
         """All three hops in one process: the offline path and the unit tests."""
         sig = self.signature(article)
-        partials = [self.probe(n, article) for n in self.routes(sig)]
+        partials = [self.probe(n, article, sig) for n in self.routes(sig)]
         verdict = combine(article.article_id, partials)
         fingerprint = sig.fingerprint
         for partial in partials:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ import pytest
 from services.core.poll import poll_until
 from services.core.settings import KafkaSettings
 from services.supervise import STAGES, free_port, scrape
+from tests.conftest import unavailable
 from tests.containers.engine import Compose, missing_engine
 from tests.containers.images import LOG_DIR, Images, ensure_images
 
@@ -55,9 +55,7 @@ def images() -> Images:
     """The local images (cached); under CI=true a missing engine fails the run instead of skipping."""
     reason = missing_engine()
     if reason:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(f"no container engine: {reason}")
-        pytest.skip(f"no container engine: {reason}")
+        unavailable(f"no container engine: {reason}")
     return ensure_images()
 
 

@@ -9,8 +9,8 @@ import ftfy
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from services.cleaner.logic import CleanerConfig, clean
-from services.cleaner.repair import _FTFY, repair_text
+from services.cleaner.logic import CleanerConfig, clean, repair
+from services.cleaner.repair import _FTFY
 from services.cleaner.stage import build_stage
 from services.core.models import CleanArticle, DeadLetter, RawArticle, Source, Timestamps
 from services.core.outcomes import Provenance, Rejection
@@ -129,15 +129,7 @@ def test_any_json_message_gives_an_outcome(value: object, text: str | None) -> N
 
 
 def _repair(text: str) -> str:
-    config = CleanerConfig()
-    repaired, _ = repair_text(
-        text,
-        max_line_chars=config.max_line_chars,
-        max_char_run=config.max_char_run,
-        max_phrase_run=config.max_phrase_run,
-        max_line_run=config.max_line_run,
-    )
-    return repaired
+    return repair(text, CleanerConfig())[0]
 
 
 def _no_c1(text: str) -> bool:
