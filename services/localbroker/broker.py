@@ -140,8 +140,12 @@ def _render_config(settings: BrokerSettings) -> Path:
     return path
 
 
-def _cluster_id() -> str:
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+def cluster_id() -> str:
+    """A random KRaft cluster id that never starts with '-' (argparse would read it as an option)."""
+    while True:
+        candidate = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not candidate.startswith("-"):
+            return candidate
 
 
 def _format_storage(settings: BrokerSettings, config: Path) -> None:
@@ -152,8 +156,7 @@ def _format_storage(settings: BrokerSettings, config: Path) -> None:
         settings,
         "kafka.tools.StorageTool",
         "format",
-        "-t",
-        _cluster_id(),
+        f"--cluster-id={cluster_id()}",
         "-c",
         str(config),
         *settings.format_args(),
