@@ -13,7 +13,7 @@ def test_cluster_id_never_starts_with_a_dash(monkeypatch: pytest.MonkeyPatch) ->
     dash_first = uuid.UUID(bytes=base64.urlsafe_b64decode("-" + "A" * 21 + "=="))
     later = uuid.UUID(int=12345)
     draws = iter([dash_first, later])
-    monkeypatch.setattr(broker.uuid, "uuid4", lambda: next(draws))
+    monkeypatch.setattr(uuid, "uuid4", lambda: next(draws))
     assert broker.cluster_id() == base64.urlsafe_b64encode(later.bytes).decode().rstrip("=")
 
 
