@@ -81,7 +81,7 @@ def agreement(
 def by_kind(
     stream: Mapping[str, str], kinds: Mapping[str, str], sent: Sequence[str]
 ) -> dict[str, dict[str, int]]:
-    """Return, per generated kind (unique/exact/near), the streaming statuses its articles got."""
+    """Return, per generated kind (unique/exact/near/story), the streaming statuses its articles got."""
     sent_set = set(sent)
     table: dict[str, Counter[str]] = {}
     for article, status in stream.items():

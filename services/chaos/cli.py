@@ -33,7 +33,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--broker-kills", type=int, default=1, help="kill -9s of the broker")
     p.add_argument("--scale", choices=SCALE_CHOICES, default="random", help="stage scaled 1 -> 2 -> 1")
     p.add_argument("--embedding-backend", choices=["use", "e5", "none"], default="use", help="tagger model")
-    add_generator_args(p, dup_ratio=0.2, lang_mix="en=0.7,de=0.3")
+    add_generator_args(p, dup_ratio=0.3, lang_mix="en=0.7,de=0.3", exact_share=0.35, story_share=0.3)
     p.add_argument("--broker-home", type=Path, default=Path(".cache/chaos-kafka"), help="broker data+log")
     p.add_argument("--broker-port", type=int, default=19092)
     p.add_argument("--controller-port", type=int, default=19093)
@@ -66,6 +66,7 @@ def config_of(args: argparse.Namespace) -> Any:
         embedding_backend=args.embedding_backend,
         dup_ratio=args.dup_ratio,
         exact_share=args.exact_share,
+        story_share=args.story_share,
         lang_mix=args.lang_mix or None,
         corpus=[p.resolve() for p in args.corpus],
         broker_home=args.broker_home.resolve(),

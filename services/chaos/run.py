@@ -36,8 +36,9 @@ class ChaosConfig:
     broker_kills: int = 1
     scale: str = "random"
     embedding_backend: str = "use"
-    dup_ratio: float = 0.2
-    exact_share: float = 0.5
+    dup_ratio: float = 0.3
+    exact_share: float = 0.35
+    story_share: float = 0.3
     lang_mix: str | None = "en=0.7,de=0.3"
     corpus: list[Path] = field(default_factory=lambda: [PROJECT_DIR / "seeds"])
     broker_home: Path = PROJECT_DIR / ".cache" / "chaos-kafka"
@@ -107,6 +108,7 @@ def _variants(config: ChaosConfig) -> list[Variant]:
         seed=config.seed,
         dup_ratio=config.dup_ratio,
         exact_share=config.exact_share,
+        story_share=config.story_share,
         lang_mix=mix,
         prefix="chaos",
     )

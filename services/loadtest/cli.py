@@ -57,13 +57,26 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
-def add_generator_args(p: argparse.ArgumentParser, *, dup_ratio: float, lang_mix: str | None) -> None:
+def add_generator_args(
+    p: argparse.ArgumentParser,
+    *,
+    dup_ratio: float,
+    lang_mix: str | None,
+    exact_share: float = 0.5,
+    story_share: float = 0.0,
+) -> None:
     """The variant generator's options, shared by ``loadtest`` and ``chaos``."""
     p.add_argument(
-        "--dup-ratio", type=ratio_arg, default=dup_ratio, help="share of exact and near duplicates"
+        "--dup-ratio", type=ratio_arg, default=dup_ratio, help="share of duplicates (exact, near, same story)"
     )
     p.add_argument(
-        "--exact-share", type=ratio_arg, default=0.5, help="share of the duplicates that are exact"
+        "--exact-share", type=ratio_arg, default=exact_share, help="share of the duplicates that are exact"
+    )
+    p.add_argument(
+        "--story-share",
+        type=ratio_arg,
+        default=story_share,
+        help="share of the duplicates that are other reports of the same story (the rest are near)",
     )
     p.add_argument("--lang-mix", default=lang_mix, help="source language weights, e.g. en=0.7,de=0.3")
     p.add_argument("--corpus", nargs="+", type=Path, default=[DEFAULT_CORPUS], help="corpus files/dirs")
@@ -126,6 +139,7 @@ def _one(kafka: KafkaSettings, gen: VariantGenerator, rate: float, duration: flo
         "seed": args.seed,
         "dup_ratio": args.dup_ratio,
         "exact_share": args.exact_share,
+        "story_share": args.story_share,
         "lang_mix": args.lang_mix,
         "corpus": [str(p) for p in args.corpus],
     }
@@ -163,7 +177,12 @@ def run(args: argparse.Namespace) -> int:
     corpus = load_corpus(args.corpus)
     mix = parse_lang_mix(args.lang_mix) if args.lang_mix else None
     gen = VariantGenerator(
-        corpus, seed=args.seed, dup_ratio=args.dup_ratio, exact_share=args.exact_share, lang_mix=mix
+        corpus,
+        seed=args.seed,
+        dup_ratio=args.dup_ratio,
+        exact_share=args.exact_share,
+        story_share=args.story_share,
+        lang_mix=mix,
     )
     path = args.report or RESULTS / f"loadtest-{datetime.now():%Y%m%d-%H%M%S}.json"
     started = time.monotonic()

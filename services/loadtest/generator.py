@@ -6,8 +6,11 @@ three sentences; person names and numbers are then swapped. Its text is guarante
 every earlier unique variant of the same generator (the deduper may still call some of them near
 duplicates when a language has few source sentences: seeds/ holds one German article only).
 An *exact* duplicate repeats an earlier variant's text under a new source; a *near* duplicate
-repeats it with one word and one number changed. ``dup_ratio`` is the share of duplicates
-(``exact_share`` of them exact); ``lang_mix`` weights the language of the source articles.
+repeats it with one word and one number changed. A *story* duplicate is another outlet's report of
+the same event: the earlier variant's lead and about half of its other sentences (names and numbers
+kept), reworded, regrouped in a new order, with one or two background sentences added.
+``dup_ratio`` is the share of duplicates (``exact_share`` of them exact, ``story_share`` same-story,
+the rest near); ``lang_mix`` weights the language of the source articles.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["unique", "exact", "near"]
+Kind = Literal["unique", "exact", "near", "story"]
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _NUMBER = re.compile(r"\d+")
@@ -138,6 +141,7 @@ class VariantGenerator:
         seed: int = 0,
         dup_ratio: float = 0.0,
         exact_share: float = 0.5,
+        story_share: float = 0.0,
         lang_mix: Mapping[str, float] | None = None,
         history: int = 256,
         prefix: str = "loadtest",
@@ -145,8 +149,10 @@ class VariantGenerator:
         docs = list(corpus)
         if not docs:
             raise ValueError("the corpus is empty")
-        if not 0.0 <= dup_ratio <= 1.0 or not 0.0 <= exact_share <= 1.0:
-            raise ValueError("dup_ratio and exact_share must be within [0, 1]")
+        if not all(0.0 <= r <= 1.0 for r in (dup_ratio, exact_share, story_share)):
+            raise ValueError("dup_ratio, exact_share and story_share must be within [0, 1]")
+        if exact_share + story_share > 1.0:
+            raise ValueError("exact_share + story_share must be at most 1")
         self.by_lang: dict[str, list[CorpusDoc]] = {}
         for doc in docs:
             self.by_lang.setdefault(doc.lang, []).append(doc)
@@ -161,6 +167,7 @@ class VariantGenerator:
         self.seed = seed
         self.dup_ratio = dup_ratio
         self.exact_share = exact_share
+        self.story_share = story_share
         self.prefix = prefix
         self.recent: deque[Variant] = deque(maxlen=max(1, history))
         self.seen: set[str] = set()
@@ -182,8 +189,12 @@ class VariantGenerator:
         uri = f"{self.prefix}/s{self.seed}-{index:07d}.txt"
         if self.recent and self.rng.random() < self.dup_ratio:
             original = self.rng.choice(list(self.recent))
-            if self.rng.random() < self.exact_share:
+            draw = self.rng.random()
+            if draw < self.exact_share:
                 return Variant(index, uri, original.text, "exact", original.lang, original.index)
+            if draw < self.exact_share + self.story_share:
+                text = self._story(original.text, original.lang)
+                return Variant(index, uri, text, "story", original.lang, original.index)
             text = self._near(original.text)
             return Variant(index, uri, text, "near", original.lang, original.index)
         variant = self._unique(index, uri)
@@ -237,6 +248,23 @@ class VariantGenerator:
             return str(rng.randint(low, 10**digits - 1))
 
         return _NUMBER.sub(number, _WORD.sub(name, text))
+
+    def _story(self, text: str, lang: str) -> str:
+        """Another report of the same event: lead, half the other sentences, background, reworded."""
+        rng = self.rng
+        lead, *rest = sentences(text)
+        kept = rng.sample(rest, k=max(1, len(rest) // 2)) if rest else []
+        pool = [s for s in self.sentences[lang] if s not in rest and s != lead]
+        background = rng.sample(pool, k=min(len(pool), rng.randint(1, 2)))
+        body = kept + background
+        rng.shuffle(body)
+        paragraphs_: list[str] = []
+        while body:
+            size = rng.randint(1, 2)
+            paragraphs_.append(" ".join(body[:size]))
+            body = body[size:]
+        story = "\n\n".join([lead, *paragraphs_])
+        return _WORD.sub(lambda m: NEAR_SWAPS.get(m.group(0), m.group(0)), story)
 
     def _near(self, text: str) -> str:
         """Change one swappable word (or append one) and one number: a near duplicate."""

@@ -98,6 +98,7 @@ def test_short_chaos_run_is_exactly_once(chaos_config: ChaosConfig, tmp_path: Pa
         "kill_broker": 1,
     }
     assert outcome["schedule"]["all_carried_out"], outcome["schedule"]["errors"]
+    assert set(outcome["sent"]["by_generated_kind"]) == {"unique", "exact", "near", "story"}
     delivery, consistency = outcome["delivery"], outcome["consistency"]
     assert delivery["produce_failed"] == 0
     assert outcome["drained"] and outcome["read_complete"]

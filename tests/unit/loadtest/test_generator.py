@@ -7,6 +7,7 @@ from collections import Counter
 import pytest
 
 from services.loadtest.generator import (
+    NEAR_SWAPS,
     CorpusDoc,
     VariantGenerator,
     build_corpus,
@@ -102,3 +103,32 @@ def test_parse_lang_mix_errors(corpus: list[CorpusDoc]) -> None:
         VariantGenerator(corpus, lang_mix={"fr": 1.0})
     with pytest.raises(ValueError, match="empty"):
         VariantGenerator([], seed=1)
+
+
+def test_story_variants_retell_their_original(corpus: list[CorpusDoc]) -> None:
+    """A story variant keeps the original's lead and some of its sentences, but is not a copy of it."""
+    variants = VariantGenerator(corpus, seed=7, dup_ratio=0.4, exact_share=0.25, story_share=0.5).take(3000)
+    kinds = Counter(v.kind for v in variants)
+    duplicates = kinds["exact"] + kinds["near"] + kinds["story"]
+    assert kinds["story"] == pytest.approx(0.5 * duplicates, rel=0.15)
+    assert kinds["exact"] == pytest.approx(0.25 * duplicates, rel=0.2)
+    by_index = {v.index: v for v in variants}
+    for v in (v for v in variants if v.kind == "story"):
+        assert v.of is not None
+        original = by_index[v.of]
+        assert v.lang == original.lang and v.text != original.text
+        mine, theirs = sentences(v.text), sentences(original.text)
+        swapped = set(NEAR_SWAPS) | set(NEAR_SWAPS.values())
+        assert [w for w in mine[0].split() if w not in swapped] == [
+            w for w in theirs[0].split() if w not in swapped
+        ]  # the same lead, some words reworded
+        shared_words = set(" ".join(mine).split()) & set(" ".join(theirs).split())
+        assert len(shared_words) >= len(set(theirs[0].split())) // 2
+        assert len(mine) < len(theirs) + 3  # half the body plus at most two background sentences
+
+
+def test_shares_must_fit(corpus: list[CorpusDoc]) -> None:
+    with pytest.raises(ValueError, match="at most 1"):
+        VariantGenerator(corpus, exact_share=0.6, story_share=0.5)
+    with pytest.raises(ValueError, match="within"):
+        VariantGenerator(corpus, story_share=1.5)
