@@ -84,6 +84,7 @@ def produce(kafka: KafkaSettings, variants: Sequence[Variant], rate: float, log:
             raw = to_raw(
                 Payload(variant.uri, None, variant.text.encode("utf-8"), "text/plain"), article_id, now
             )
+            # keyed by article like the load test (one synthetic source would mean one partition)
             futures.append((article_id, producer.send(topic, key=article_id.encode(), value=encode(raw))))
             sent.ids.append(article_id)
             sent.kinds[article_id] = variant.kind

@@ -22,8 +22,17 @@ from tqdm import tqdm
 from services.core.consume import records
 from services.core.kafka import ensure_topics
 from services.core.models import DeadLetter
-from services.core.settings import DLQ, KafkaSettings
-from services.dlq.select import Filter, Letter, counts, original, parse_since, preview, why_not_replayable
+from services.core.settings import DLQ, RAW, KafkaSettings
+from services.dlq.select import (
+    Filter,
+    Letter,
+    counts,
+    original,
+    parse_since,
+    preview,
+    replay_key,
+    why_not_replayable,
+)
 
 LEDGER = "wirestream-dlq-replays"
 HEADER = "wirestream-replayed-from"
@@ -132,7 +141,7 @@ def _send(kafka: KafkaSettings, todo: list[Letter], progress: bool) -> None:
                 value = original(record)
                 assert record.source_topic is not None and value is not None
                 origin = f"{kafka.topic(DLQ)}:{letter.ref}".encode()
-                key = record.article_id.encode() if record.article_id else None
+                key = replay_key(record, kafka.topic(RAW))
                 producer.send(record.source_topic, key=key, value=value, headers=[(HEADER, origin)])
                 ledger = json.dumps({"at": now, "topic": record.source_topic}).encode()
                 producer.send(kafka.topic(LEDGER), key=letter.ref.encode(), value=ledger)

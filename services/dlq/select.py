@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from services.cleaner.memory import source_key
 from services.core.models import DeadLetter
 
 _AGO = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
@@ -68,6 +69,13 @@ def original(record: DeadLetter) -> bytes | None:
     if record.payload_encoding == "base64":
         return base64.b64decode(record.payload)
     return record.payload.encode("utf-8", "surrogatepass")
+
+
+def replay_key(record: DeadLetter, raw_topic: str) -> bytes | None:
+    """The key a replayed message is sent with: the raw topic's ``source_key``, else its article id."""
+    if record.source_topic == raw_topic and record.source is not None:
+        return source_key(record.source).encode()  # the partition that learns its source's boilerplate
+    return record.article_id.encode() if record.article_id else None
 
 
 def why_not_replayable(record: DeadLetter) -> str | None:

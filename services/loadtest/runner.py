@@ -237,6 +237,8 @@ def _produce(
         article_id = new_article_id(variant.uri)
         payload = Payload(variant.uri, None, variant.text.encode("utf-8"), "text/plain")
         accounting.raw_ids.add(article_id)
+        # keyed by article, not by source_key: every variant has one synthetic source, which would
+        # put the whole load on one partition; generated text has no site chrome to learn
         producer.send(topic, key=article_id.encode(), value=encode(to_raw(payload, article_id, now)))
         result.sent.append(Sent(article_id, variant.index, variant.kind, variant.lang, now.timestamp()))
         bar.update(1)

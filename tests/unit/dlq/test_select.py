@@ -8,7 +8,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.core.models import DeadLetter
-from services.dlq.select import Filter, Letter, counts, original, parse_since, preview, why_not_replayable
+from services.dlq.select import (
+    Filter,
+    Letter,
+    counts,
+    original,
+    parse_since,
+    preview,
+    replay_key,
+    why_not_replayable,
+)
 
 NOW = datetime(2026, 5, 1, 12, tzinfo=UTC)
 
@@ -51,3 +60,13 @@ def test_original_payload_is_restored_or_refused() -> None:
     assert original(cut) is None and why_not_replayable(cut) == "payload_truncated"
     assert why_not_replayable(_letter(source_topic=None).record) == "no_source_topic"
     assert preview(_letter(payload="a\n\n b " * 50).record, width=10) == "a b a b a …"
+
+
+def test_replayed_raw_messages_keep_their_source_partition_key() -> None:
+    """A raw message goes back under the replay producer's key (its source), others under their id."""
+    source = {"uri": "feeds/a.jsonl", "url": "https://News.example.com/x", "outlet": None}
+    raw = _letter(source=source, article_id="a1").record
+    assert replay_key(raw, "articles.raw.v1") == b"host:news.example.com"
+    hop = _letter(source=source, article_id="a1", source_topic="articles.clean.v1").record
+    assert replay_key(hop, "articles.raw.v1") == b"a1"
+    assert replay_key(_letter(source_topic="articles.clean.v1").record, "articles.raw.v1") is None
