@@ -34,7 +34,7 @@ from services.core.kafka import (
 from services.core.outcomes import Provenance
 from services.core.settings import KafkaSettings, WorkerSettings
 from services.core.stage import Emit, Route, Stage
-from services.core.state import Table
+from services.core.state import Derived, Table
 from services.core.tasks import Outgoing, Task, restore
 
 log = logging.getLogger("wirestream.runner")
@@ -377,9 +377,9 @@ def prepare(topology: Topology, settings: WorkerSettings) -> None:
     check_partitions(kafka, [*(s.topic for s in topology.sources), *changelogs])
 
 
-def changelog(settings: WorkerSettings, service: str, table: str) -> Table:
+def changelog(settings: WorkerSettings, service: str, table: str, derived: Derived | None = None) -> Table:
     """A table of a service, with its changelog topic ``<group>-<table>-changelog``."""
-    return Table(table, f"{settings.kafka.group(service)}-{table}-changelog")
+    return Table(table, f"{settings.kafka.group(service)}-{table}-changelog", derived)
 
 
 def run_worker(topology: Topology, settings: WorkerSettings) -> None:

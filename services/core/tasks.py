@@ -130,6 +130,8 @@ async def restore(
             for tp in list(remaining):
                 if await consumer.position(tp) >= ends[tp]:
                     remaining.discard(tp)
+        for table in tables:  # off the event loop: heartbeats and other tasks go on meanwhile
+            await asyncio.to_thread(table.restored, task)
         return counts
     finally:
         await _quietly(consumer.stop(), 3.0)

@@ -13,8 +13,10 @@ from services.core.models import EnrichedArticle
 from services.core.runner import Source, Topology, changelog
 from services.core.settings import DLQ, DUPLICATES, ENRICHED, TAGGED
 from services.core.stage import Emit
+from services.core.state import Derived
 from services.deduper.logic import DeduperConfig
-from services.deduper.partitioned import PartitionedDeduper
+from services.deduper.partitioned import PartitionedDeduper, rebuild_slice
+from services.deduper.reindex import is_bucket_key
 from services.deduper.settings import DeduperSettings
 from services.deduper.stage import STAGE, build_stages
 
@@ -35,9 +37,12 @@ def create(settings: DeduperSettings) -> Topology:
     """The deduper's topology: three sources, two changelog-backed tables."""
     kafka = settings.kafka
     ensure_topics(kafka, [PROBES, VERDICTS])
-    index = changelog(settings, STAGE, "dedupe-index")
+    config = DeduperConfig(window_days=settings.window_days)
+    # the index buckets are not logged: each task recomputes them from its records after a restore
+    buckets = Derived(is_bucket_key, lambda task, store: rebuild_slice(store, task, kafka.partitions, config))
+    index = changelog(settings, STAGE, "dedupe-index", buckets)
     pending = changelog(settings, STAGE, "dedupe-pending")
-    deduper = PartitionedDeduper(index, kafka.partitions, DeduperConfig(window_days=settings.window_days))
+    deduper = PartitionedDeduper(index, kafka.partitions, config)
     stages = build_stages(
         deduper,
         pending,

@@ -12,7 +12,7 @@ from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 from services.deduper import keys as k
-from services.deduper import signature as sg
+from services.deduper.reindex import listed_under
 
 
 class Expirer:
@@ -86,13 +86,7 @@ class Expirer:
         first = self.store.get(fp)
         if first is not None and first["id"] == article_id:
             del self.store[fp]
-        index: list[str] = []
-        if doc.get("m"):
-            index += k.mh_keys(sg.band_hashes(sg.unpack_u32(doc["m"]), self.mh_bands, self.mh_rows))
-        index += doc.get("h", [])
-        day = int(doc.get("p", doc["t"])) // k.DAY
-        index += [k.ent_key(e, day) for e in doc.get("n", [])[: self.entity_keys]]
-        for key in index:
+        for key in listed_under(doc, self.mh_bands, self.mh_rows, self.entity_keys, story=True):
             refs = k.drop_ref(self.store.get(key), article_id)
             if refs:
                 self.store[key] = refs

@@ -289,6 +289,7 @@ class Deduper:
             story_keys: tuple[str, ...] = ()
             if verdict.status == "unique":
                 story_keys = (*sig.emb_keys, *(k.ent_key(e, day) for e in sig.entities[: c.entity_keys]))
+            doc["x"] = 1 if story_keys else 0  # listed in the story buckets (reindex.rebuild reads it)
             for key in (*sig.mh_keys, *story_keys):
                 out[key] = k.add_ref(values.get(key), sig.article_id, sig.event_time, cutoff, c.max_refs)
         out[k.doc_key(sig.article_id)] = doc

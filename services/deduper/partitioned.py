@@ -30,6 +30,7 @@ from typing import Any
 
 from services.core.models import DuplicateStatus, EnrichedArticle, TaggedArticle
 from services.deduper import keys as k
+from services.deduper import reindex
 from services.deduper.logic import Deduper, DeduperConfig, Signature
 from services.deduper.verdict import Verdict, enrich
 
@@ -222,6 +223,20 @@ class PartitionedDeduper:
         for partial in partials:
             self.commit(partial.partition, article.article_id, fingerprint, verdict)
         return enrich(article, verdict, fingerprint, now)
+
+
+def rebuild_slice(
+    store: MutableMapping[str, Any], partition: int, partitions: int, config: DeduperConfig
+) -> int:
+    """Recompute one partition's owned index buckets from its article records (after a restore)."""
+    return reindex.rebuild(
+        PrefixedStore(store, partition),
+        lambda key: owner(key, partitions) == partition,
+        mh_bands=config.mh_bands,
+        mh_rows=config.mh_rows,
+        entity_keys=config.entity_keys,
+        max_refs=config.max_refs,
+    )
 
 
 def _order(article: TaggedArticle) -> tuple[int, str]:

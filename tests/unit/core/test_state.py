@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
+from typing import Any
+
 import pytest
 
-from services.core.state import Table, TaskStore, encode_key
+from services.core.state import Derived, Table, TaskStore, encode_key
 
 
 def test_writes_are_visible_before_commit_and_gone_after_rollback() -> None:
@@ -51,3 +54,26 @@ def test_a_table_reads_and_writes_the_current_tasks_store_only() -> None:
     assert table.entries() == 2
     table.drop(3)
     assert table.entries() == 1
+
+
+def _index_of(task: int, store: MutableMapping[str, Any]) -> None:
+    """A derived key per task: the sorted names of the store's records."""
+    store["idx:names"] = sorted(key for key in store if key.startswith("rec:"))
+    store["idx:task"] = task
+
+
+def test_derived_keys_are_not_logged_and_are_rebuilt_after_a_restore() -> None:
+    table = Table("t", "t-changelog", Derived(lambda key: key.startswith("idx:"), _index_of))
+    store = table.store(3)
+    store["rec:a"] = 1
+    store["idx:names"] = ["rec:a"]
+    assert dict(store.changes()) == {encode_key("rec:a"): b"1"}  # the derived write stays local
+    store.commit()
+    assert store["idx:names"] == ["rec:a"]
+    restored = table.reset(3)
+    restored.load(encode_key("rec:b"), b"2")
+    restored.load(encode_key("idx:names"), b'["stale"]')  # written by an older version: skipped
+    assert "idx:names" not in restored
+    table.restored(3)
+    assert table.store(3)["idx:names"] == ["rec:b"] and table.store(3)["idx:task"] == 3
+    assert restored.dirty == {} and restored.changes() == []  # rebuilt as committed state
