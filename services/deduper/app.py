@@ -16,7 +16,7 @@ from services.core.stage import Emit
 from services.core.state import Derived
 from services.deduper.logic import DeduperConfig
 from services.deduper.partitioned import PartitionedDeduper, rebuild_slice
-from services.deduper.reindex import is_bucket_key
+from services.deduper.reindex import derived_keys
 from services.deduper.settings import DeduperSettings
 from services.deduper.stage import STAGE, build_stages
 
@@ -38,9 +38,12 @@ def create(settings: DeduperSettings) -> Topology:
     kafka = settings.kafka
     ensure_topics(kafka, [PROBES, VERDICTS])
     config = DeduperConfig(window_days=settings.window_days)
-    # the index buckets are not logged: each task recomputes them from its records after a restore
-    buckets = Derived(is_bucket_key, lambda task, store: rebuild_slice(store, task, kafka.partitions, config))
-    index = changelog(settings, STAGE, "dedupe-index", buckets)
+    # buckets, expiry slots, clock and count are not logged: recomputed from the records on restore
+    derived = Derived(
+        derived_keys(config.meta_prefix),
+        lambda task, store: rebuild_slice(store, task, kafka.partitions, config),
+    )
+    index = changelog(settings, STAGE, "dedupe-index", derived)
     pending = changelog(settings, STAGE, "dedupe-pending")
     deduper = PartitionedDeduper(index, kafka.partitions, config)
     stages = build_stages(

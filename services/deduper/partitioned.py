@@ -228,7 +228,7 @@ class PartitionedDeduper:
 def rebuild_slice(
     store: MutableMapping[str, Any], partition: int, partitions: int, config: DeduperConfig
 ) -> int:
-    """Recompute one partition's owned index buckets from its article records (after a restore)."""
+    """Recompute one partition's derived state (``reindex``) from its article records (after a restore)."""
     return reindex.rebuild(
         PrefixedStore(store, partition),
         lambda key: owner(key, partitions) == partition,
@@ -236,6 +236,7 @@ def rebuild_slice(
         mh_rows=config.mh_rows,
         entity_keys=config.entity_keys,
         max_refs=config.max_refs,
+        meta_prefix=config.meta_prefix,
     )
 
 

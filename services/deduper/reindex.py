@@ -1,8 +1,11 @@
-"""The index buckets (``mh:``, ``emb:``, ``ent:``) as a function of the stored article records.
+"""The deduper state that is a function of the stored article records, and how to recompute it.
 
-Every bucket is a bounded ref list of the records listed under it, newest first, so it can be
-recomputed from the ``doc:`` records alone. The streaming deduper does not log the buckets to its
-changelog (about three in four of its writes) and rebuilds them after every restore instead.
+Derived from the ``doc:`` records alone: the index buckets (``mh:``, ``emb:``, ``ent:``: the
+newest ``max_refs`` records listed under each), the expiry slots of each event-time hour
+(``exp:``), the event-time clock (the newest record's time: the newest is never evicted) and the
+record count (``<meta>:clock``, ``<meta>:docs``). The streaming deduper does not log them to its
+changelog (about three in four of its writes) and rebuilds them after every restore instead. Logged
+are the records, the fingerprints, the eviction watermark and the eviction total.
 """
 
 from __future__ import annotations
@@ -14,14 +17,31 @@ from services.deduper import keys as k
 from services.deduper import signature as sg
 
 BUCKET_PREFIXES = ("mh:", "emb:", "ent:")
+DERIVED_META = ("clock", "docs")
+
+
+def _bare(key: str) -> str:
+    """The key inside a partition's slice (``p<n>/mh:…`` → ``mh:…``); other keys unchanged."""
+    head, sep, rest = key.partition("/")
+    if sep and head[:1] == "p" and head[1:].isdigit():
+        return rest
+    return key
 
 
 def is_bucket_key(key: str) -> bool:
     """True for an index bucket, bare (``mh:…``) or in a partition's slice (``p<n>/mh:…``)."""
-    if key.startswith(BUCKET_PREFIXES):
-        return True
-    head, sep, rest = key.partition("/")
-    return bool(sep) and head[:1] == "p" and head[1:].isdigit() and rest.startswith(BUCKET_PREFIXES)
+    return _bare(key).startswith(BUCKET_PREFIXES)
+
+
+def derived_keys(meta_prefix: str = "meta") -> Callable[[str], bool]:
+    """The predicate of the derived keys: buckets, expiry slots, the clock and the record count."""
+    meta = tuple(f"{meta_prefix}:{name}" for name in DERIVED_META)
+
+    def is_derived(key: str) -> bool:
+        bare = _bare(key)
+        return bare.startswith(BUCKET_PREFIXES) or bare.startswith("exp:") or bare in meta
+
+    return is_derived
 
 
 def listed_under(
@@ -54,20 +74,35 @@ def rebuild(
     mh_rows: int | None,
     entity_keys: int,
     max_refs: int,
+    meta_prefix: str = "meta",
 ) -> int:
-    """Write every owned bucket from the store's records (replacing what was there); return buckets."""
+    """Write every derived key of the store from its records (replacing what was there); return records."""
     buckets: dict[str, list[k.Ref]] = {}
+    hours: dict[int, list[str]] = {}
+    clock: int | None = None
+    records = 0
     for key in list(store):
         if not key.startswith("doc:"):
             continue
         doc = store[key]
-        article_id = key[4:]
+        article_id, when = key[4:], int(doc["t"])
+        records += 1
+        clock = when if clock is None else max(clock, when)
+        hours.setdefault(when // k.HOUR, []).append(article_id)
         for bucket in listed_under(doc, mh_bands, mh_rows, entity_keys, story=story_listed(doc)):
             if owned(bucket):
-                buckets.setdefault(bucket, []).append([article_id, int(doc["t"])])
-    for key in [key for key in store if is_bucket_key(key)]:
+                buckets.setdefault(bucket, []).append([article_id, when])
+    is_derived = derived_keys(meta_prefix)
+    for key in [key for key in store if is_derived(key)]:
         del store[key]
     for bucket, refs in buckets.items():
         refs.sort(key=lambda r: (-r[1], r[0]))
         store[bucket] = refs[:max_refs]
-    return len(buckets)
+    for hour, ids in hours.items():
+        for slot, article_id in enumerate(sorted(ids)):
+            store[k.exp_slot_key(hour, slot)] = article_id
+        store[k.exp_count_key(hour)] = len(ids)
+    if clock is not None:
+        store[f"{meta_prefix}:clock"] = clock
+    store[f"{meta_prefix}:docs"] = records
+    return records

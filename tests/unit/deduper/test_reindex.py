@@ -11,7 +11,7 @@ import pytest
 from services.core.models import Entity, TaggedArticle
 from services.deduper.logic import DeduperConfig
 from services.deduper.partitioned import PartitionedDeduper, rebuild_slice
-from services.deduper.reindex import is_bucket_key
+from services.deduper.reindex import derived_keys, is_bucket_key
 from services.loadtest.cli import load_corpus
 from services.loadtest.generator import VariantGenerator
 from tests.conftest import SEEDS
@@ -38,21 +38,39 @@ def _stream(count: int, seed: int) -> list[TaggedArticle]:
     return out
 
 
-def _buckets(store: dict[str, Any], partition: int) -> dict[str, Any]:
-    """The refs a probe can use: those inside the window (a live list drops older ones only when written)."""
+def _derived(store: dict[str, Any], partition: int) -> dict[str, Any]:
+    """A partition's derived state as a probe uses it: bucket refs inside the window (a live list
+    drops older ones only when written), the ids queued per hour (slot numbers may differ), clock
+    and record count."""
     prefix = f"p{partition}/"
     cutoff = int(store.get(f"{prefix}meta:clock", 0)) - CONFIG.window_days * 86_400
-    seen = {
+    buckets = {
         key: [ref for ref in refs if ref[1] >= cutoff]
         for key, refs in store.items()
         if key.startswith(prefix) and is_bucket_key(key)
     }
-    return {key: refs for key, refs in seen.items() if refs}
+    hours: dict[int, set[str]] = {}
+    for key, value in store.items():
+        if key.startswith(f"{prefix}exp:") and ":s" in key:
+            hours.setdefault(int(key.split(":")[1]), set()).add(value)
+    counts = {
+        int(key.split(":")[1]): v
+        for key, v in store.items()
+        if key.startswith(f"{prefix}exp:") and key.endswith(":n")
+    }
+    return {
+        "buckets": {key: refs for key, refs in buckets.items() if refs},
+        "hours": hours,
+        "counts": {hour: n for hour, n in counts.items() if n},
+        "clock": store.get(f"{prefix}meta:clock"),
+        "docs": store.get(f"{prefix}meta:docs"),
+    }
 
 
 def _rebuilt(store: dict[str, Any]) -> dict[str, Any]:
-    """A copy of the store as a restore leaves it: buckets dropped, then recomputed per partition."""
-    copy = {key: value for key, value in store.items() if not is_bucket_key(key)}
+    """A copy of the store as a restore leaves it: derived keys dropped, then recomputed per partition."""
+    is_derived = derived_keys(CONFIG.meta_prefix)
+    copy = {key: value for key, value in store.items() if not is_derived(key)}
     for partition in range(P):
         rebuild_slice(copy, partition, P, CONFIG)
     return copy
@@ -62,6 +80,13 @@ def test_bucket_keys_are_recognised_bare_and_in_a_slice() -> None:
     assert is_bucket_key("mh:3:abc") and is_bucket_key("p2/emb:384:1:0101") and is_bucket_key("p0/ent:Q1:9")
     assert not is_bucket_key("p1/doc:mh:x") and not is_bucket_key("fp:abc") and not is_bucket_key("px/mh:1")
     assert not is_bucket_key("p1/meta:clock")
+    is_derived = derived_keys("meta")
+    assert is_derived("p1/meta:clock") and is_derived("p1/meta:docs") and is_derived("p3/exp:480000:s7")
+    assert (
+        not is_derived("p1/meta:evicted")
+        and not is_derived("p1/meta:evictions")
+        and not is_derived("p0/fp:ab")
+    )
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -74,7 +99,7 @@ def test_rebuilt_buckets_equal_the_live_ones(seed: int) -> None:
         if i % 40 == 39:
             rebuilt = _rebuilt(store)
             for partition in range(P):
-                assert _buckets(rebuilt, partition) == _buckets(store, partition)
+                assert _derived(rebuilt, partition) == _derived(store, partition)
     assert deduper.evictions > 0 and {"exact", "near", "unique"} <= statuses
     assert any(len(refs) == CONFIG.max_refs for key, refs in store.items() if is_bucket_key(key))
     assert any("/emb:" in key for key in store) and any("/ent:" in key for key in store)
