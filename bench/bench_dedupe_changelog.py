@@ -4,7 +4,8 @@ The worker's three hops (``build_stages``: route → index → gather, then the 
 process over real ``Table`` stores, message by message as the runner hands them over (one
 transaction per message, so no coalescing across a cycle: an upper bound), with the messages
 JSON-encoded and decoded between hops as on Kafka. Counted per input article: changelog records
-and bytes of ``dedupe-index`` and ``dedupe-pending``, and CPU ms of the hops. Two layouts side by
+and bytes of ``dedupe-index`` and ``dedupe-pending``, bytes of the hop messages, and CPU ms of the
+hops. Two layouts side by
 side on the same stream: everything logged (the layout before), and the derived state (buckets,
 expiry slots, clock, record count) recomputed after a restore (``services/deduper/reindex.py``).
 Input: the SemEval dev stream's tagged articles (real e5 embeddings and entities;
@@ -51,6 +52,7 @@ def run(stream: list[TaggedArticle], partitions: int, derive: bool) -> dict[str,
     hops: dict[str, Stage[Any]] = {"probes": stages.index, "verdicts": stages.gather}
     records: Counter[str] = Counter()
     kinds: Counter[str] = Counter()
+    hop_bytes: Counter[str] = Counter()
     size: Counter[str] = Counter()
     outputs = 0
     started = time.process_time()
@@ -65,7 +67,9 @@ def run(stream: list[TaggedArticle], partitions: int, derive: bool) -> dict[str,
                     part = emit.partition
                     if part is None:
                         part = zlib.crc32(emit.key.encode()) % partitions
-                    queue.append((hops[emit.route], part, encode(emit.value)))
+                    message = encode(emit.value)
+                    hop_bytes[emit.route] += len(message)
+                    queue.append((hops[emit.route], part, message))
                 else:
                     encode(emit.value)  # produced to an output topic
                     outputs += 1
@@ -86,6 +90,7 @@ def run(stream: list[TaggedArticle], partitions: int, derive: bool) -> dict[str,
         "changelog_records_per_article_total": round(sum(records.values()) / n, 2),
         "changelog_bytes_per_article": {name: round(size[name] / n) for name in size},
         "index_records_per_article_by_key": {kind: round(c / n, 2) for kind, c in kinds.most_common()},
+        "hop_message_bytes_per_article": {topic: round(b / n) for topic, b in hop_bytes.items()},
         "hops_cpu_ms_per_article": round(cpu * 1000 / n, 2),
     }
 

@@ -244,7 +244,8 @@ def dead_letter_emit(
 def _identity(item: BaseModel | None) -> tuple[str | None, Source | None]:
     """The article id and source of an item, also inside a wrapper (``root``) or a hop message."""
     inner: object = getattr(item, "root", item)
-    inner = getattr(inner, "article", inner) if not hasattr(inner, "article_id") else inner
+    if getattr(inner, "article_id", None) is None:
+        inner = getattr(inner, "article", None) or inner  # a hop message that wraps the article
     article_id = getattr(inner, "article_id", None)
     source = getattr(inner, "source", None)
     return (article_id if isinstance(article_id, str) else None), (

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
-from services.core.models import DuplicateStatus, TaggedArticle
+from services.core.models import DuplicateStatus, Source, TaggedArticle
 
 
 class _Message(BaseModel):
@@ -14,11 +14,15 @@ class _Message(BaseModel):
 
 
 class Probe(_Message):
-    """Hop 1 → hop 2: index and judge this article on one owner partition."""
+    """Hop 1 → hop 2: index and judge this article on one owner partition, by its signature."""
 
     kind: Literal["probe"] = "probe"
     partition: int = Field(ge=0)
-    article: TaggedArticle
+    article_id: str | None = None
+    source: Source | None = None
+    order: tuple[int, str] | None = None  # ingestion time (µs) and id: who came first
+    signature: dict[str, Any] | None = None  # ``wire.to_wire``: computed once, at hop 1
+    article: TaggedArticle | None = None  # probes written before the signature travelled
 
 
 class Commit(_Message):

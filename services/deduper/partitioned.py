@@ -146,12 +146,15 @@ class PartitionedDeduper:
 
     def probe(self, partition: int, article: TaggedArticle, sig: Signature | None = None) -> Partial:
         """Hop 2: decide on this partition's candidates, then index the article's owned keys."""
+        sig = sig or self.signature(article)  # the signature does not depend on the partition
+        return self.probe_signature(partition, sig, arrival_order(article))
+
+    def probe_signature(self, partition: int, sig: Signature, mine: tuple[int, str]) -> Partial:
+        """``probe`` from the article's signature and arrival order (what a probe message carries)."""
         shard = self.shard(partition)
         owned = self._owned(partition)
-        sig = sig or shard.signature(article)  # the signature does not depend on the partition
         values = _read(shard.store, [key for key in shard.keys_for(sig) if owned(key)])
         values.update(_read(shard.store, shard.doc_keys(sig, values)))
-        mine = _order(article)
         # Only final records (the gather committed their verdict) may be an original: a record
         # still in flight may be judging this article right now elsewhere, or end up a duplicate
         # itself, so pointing at it could make a pair or leak a provisional story. Two matching
@@ -240,7 +243,7 @@ def rebuild_slice(
     )
 
 
-def _order(article: TaggedArticle) -> tuple[int, str]:
+def arrival_order(article: TaggedArticle) -> tuple[int, str]:
     """Who came first: ingestion time in microseconds, then the id (split parts share one time)."""
     return int(article.timestamps.ingested.timestamp() * 1_000_000), article.article_id
 

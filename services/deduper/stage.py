@@ -24,9 +24,10 @@ from services.deduper.messages import (
     Pending,
     Probe,
 )
-from services.deduper.partitioned import Partial, PartitionedDeduper, combine
+from services.deduper.partitioned import Partial, PartitionedDeduper, arrival_order, combine
 from services.deduper.pending import expire
 from services.deduper.verdict import Verdict, enrich
+from services.deduper.wire import from_wire, to_wire
 
 STAGE = "deduper"
 
@@ -114,8 +115,16 @@ def build_stages(
                 Pending(article=article, partitions=partitions, fingerprint=sig.fingerprint),
             )
         ]
+        wired, order = to_wire(sig), arrival_order(article)
         for n in partitions:
-            emits.append(Emit("probes", article.article_id, Probe(partition=n, article=article), partition=n))
+            probe = Probe(
+                partition=n,
+                article_id=article.article_id,
+                source=article.source,
+                order=order,
+                signature=wired,
+            )
+            emits.append(Emit("probes", article.article_id, probe, partition=n))
         return emits
 
     def index(message: IndexMessage, now: datetime) -> list[Emit]:
@@ -124,9 +133,14 @@ def build_stages(
             verdict = Verdict(msg.status, msg.of, msg.similarity, msg.story_id)
             deduper.commit(msg.partition, msg.article_id, msg.fingerprint, verdict)
             return []
-        article_id = msg.article.article_id
+        article_id = msg.article_id or (msg.article.article_id if msg.article else "")
         try:
-            p = deduper.probe(msg.partition, msg.article)
+            if msg.signature is not None and msg.order is not None:
+                p = deduper.probe_signature(msg.partition, from_wire(msg.signature), msg.order)
+            elif msg.article is not None:
+                p = deduper.probe(msg.partition, msg.article)
+            else:
+                raise ValueError("a probe with neither a signature nor an article")
         except Exception as exc:  # the gather waits for this partition: tell it, it dead-letters
             error = f"deduper-index failed on partition {msg.partition}: {exc!r}"
             failed = PartialVerdict(

@@ -9,6 +9,7 @@ from services.core.clock import FUTURE_FLAG
 from services.core.models import EnrichedArticle
 from services.core.outcomes import Provenance
 from services.core.stage import encode
+from services.deduper.messages import Pending, Probe
 from services.deduper.partitioned import PartitionedDeduper
 from services.deduper.stage import build_stage, build_stages
 from tests.unit.deduper.conftest import make_article
@@ -35,5 +36,10 @@ def test_the_route_hop_clamps_before_the_probes(seed_texts: list[str], base_time
     stages = build_stages(PartitionedDeduper({}, 4), pending)
     future = make_article("f", seed_texts[2], base_time + timedelta(days=3650))
     emits = stages.route.handle(encode(future), Provenance(), base_time)
-    articles = [getattr(e.value, "article") for e in emits]  # noqa: B009
-    assert all(a.timestamps.ingested == base_time and FUTURE_FLAG in a.flags for a in articles)
+    waiting = [e.value for e in emits if isinstance(e.value, Pending)]
+    assert len(waiting) == 1 and waiting[0].article.timestamps.ingested == base_time
+    assert FUTURE_FLAG in waiting[0].article.flags
+    probes = [e.value for e in emits if isinstance(e.value, Probe)]
+    assert probes and all(p.signature is not None and p.order is not None for p in probes)
+    assert all(p.signature["t"] == int(base_time.timestamp()) for p in probes if p.signature)
+    assert all(p.order[0] == int(base_time.timestamp() * 1_000_000) for p in probes if p.order)

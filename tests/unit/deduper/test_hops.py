@@ -54,14 +54,14 @@ def test_a_probe_that_fails_dead_letters_its_article_instead_of_waiting_forever(
     article = make_article("x2", seed_texts[1], base_time)
     routed = stages.route.handle(encode(article), PROV, base_time)
     victim = next(e.partition for e in routed if e.route == "probes")
-    real = deduper.probe
+    real = deduper.probe_signature
 
-    def probe(partition: int, a: Any) -> Any:
+    def probe(partition: int, sig: Any, order: Any) -> Any:
         if partition == victim:
             raise RuntimeError("disk on fire")
-        return real(partition, a)
+        return real(partition, sig, order)
 
-    monkeypatch.setattr(deduper, "probe", probe)
+    monkeypatch.setattr(deduper, "probe_signature", probe)
     finals = _deliver(stages, routed, base_time)
     assert [(e.route, e.key) for e in finals] == [("dlq", "x2")], "one dead letter, no output"
     letter = finals[0].value
