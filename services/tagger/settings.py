@@ -22,6 +22,12 @@ class TaggerSettings(WorkerSettings):
         "(about 10x cheaper, weaker); none: no embedding (the deduper then finds exact and near only).",
     )
     embedding_threads: int = Field(default=1, ge=1, description="CPU threads of the embedding model.")
+    embedding_max_chars: int = Field(
+        default=600,
+        ge=50,
+        description="Characters of the article head (title, lead, body) the model reads; its cost grows "
+        "with them (bench/results/embedding_inputs.json). The offline path reads 600.",
+    )
     max_poll_records: int = Field(
         default=16, ge=1, description="Articles per cycle: each task's share is one embedding call."
     )

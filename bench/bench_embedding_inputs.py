@@ -1,0 +1,90 @@
+"""How much of the article the embedding reads: cost against same-story quality (performance issue).
+
+For each embedding input (backend, ``max_chars``) the SemEval dev stream's cached tagged articles
+(``bench/story_corpus.py``; built with e5 at the shipped 600 characters) are embedded again from the
+text the tagger embeds (title, lead, body head), and the deduper runs over the stream exactly as in
+``bench/bench_story_stream.py``. Reported side by side, in one process on one thread: CPU ms per
+article of the embedding alone (one call per article, and batches of 16) and pair P/R/F1 (tuning
+and held-out parts) with cross-pair merges. The e5 centring vector was fitted on 600-character
+inputs; shorter inputs reuse it.
+
+Usage: python -m bench.bench_embedding_inputs [--inputs e5:600 e5:300 ...] [--out ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.bench_story_stream import run_stream, semeval_scores, semeval_stream
+from services.core.models import TaggedArticle
+from services.deduper.logic import DeduperConfig
+from services.tagger.embedding import Embedder, article_head
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_INPUTS = ("e5:600", "e5:400", "e5:250", "e5:150", "use:600")
+BATCH = 16
+
+
+def _cpu_ms(fn: Any, count: int) -> float:
+    started = time.process_time()
+    fn()
+    return round((time.process_time() - started) * 1000 / max(1, count), 2)
+
+
+def measure(spec: str, stream: list[TaggedArticle], labelled: list[dict[str, Any]]) -> dict[str, Any]:
+    """One input setting: embedding cost per article and the stream's same-story scores."""
+    backend, _, chars = spec.partition(":")
+    embedder = Embedder("use" if backend == "use" else "e5", max_chars=int(chars or 600), threads=1)
+    heads = [article_head(a.title, a.lead, a.text) for a in stream]
+    sample = heads[: BATCH * 8]
+    single_ms = _cpu_ms(lambda: [embedder.embed(h) for h in sample], len(sample))
+    vectors: list[list[float]] = []
+
+    def batched() -> None:
+        for start in range(0, len(heads), BATCH):
+            vectors.extend(embedder.embed_many(heads[start : start + BATCH]))
+
+    batch_ms = _cpu_ms(batched, len(heads))
+    embedded = [a.model_copy(update={"embedding": v}) for a, v in zip(stream, vectors, strict=True)]
+    events, _ = run_stream(embedded, DeduperConfig())
+    scores = semeval_scores(events, labelled)
+    return {
+        "input": spec,
+        "embed_cpu_ms_per_article": {"one_per_call": single_ms, f"batch_{BATCH}": batch_ms},
+        "held_out": scores["held_out"],
+        "tuning": scores["tuning"],
+        "cross_pair_merges": scores["cross_pair_merges"],
+        "stream_precision": scores["stream_precision"],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure every input setting and write the JSON report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--inputs", nargs="+", default=list(DEFAULT_INPUTS), help="backend:max_chars")
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "embedding_inputs.json")
+    args = parser.parse_args(argv)
+    stream, _, labelled = semeval_stream(0)
+    rows = []
+    for spec in args.inputs:
+        rows.append(measure(spec, stream, labelled))
+        row = rows[-1]
+        print(
+            f"{spec:9s} embed {row['embed_cpu_ms_per_article']} ms/article, held-out overall "
+            f"{row['held_out']['overall']}, cross-pair merges {row['cross_pair_merges']}",
+            file=sys.stderr,
+            flush=True,
+        )
+    report = {"articles": len(stream), "threads": 1, "rows": rows}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
