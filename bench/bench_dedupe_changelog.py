@@ -30,10 +30,9 @@ from bench.bench_story_stream import semeval_stream
 from services.core.models import TaggedArticle
 from services.core.outcomes import Provenance
 from services.core.stage import Stage, encode
-from services.core.state import Derived, Table
+from services.core.state import Table
 from services.deduper.logic import DeduperConfig
-from services.deduper.partitioned import PartitionedDeduper, rebuild_slice
-from services.deduper.reindex import derived_keys
+from services.deduper.partitioned import PartitionedDeduper, derived_state
 from services.deduper.stage import build_stages
 
 REPO = Path(__file__).resolve().parents[1]
@@ -43,10 +42,7 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 def run(stream: list[TaggedArticle], partitions: int, derive: bool) -> dict[str, Any]:
     """Run the hops over the stream; changelog records, bytes and CPU per article."""
     config = DeduperConfig()
-    derived = Derived(
-        derived_keys(config.meta_prefix), lambda task, store: rebuild_slice(store, task, partitions, config)
-    )
-    index = Table("dedupe-index", "index-changelog", derived if derive else None)
+    index = Table("dedupe-index", "index-changelog", derived_state(partitions, config) if derive else None)
     pending = Table("dedupe-pending", "pending-changelog")
     stages = build_stages(PartitionedDeduper(index, partitions, config), pending)
     hops: dict[str, Stage[Any]] = {"probes": stages.index, "verdicts": stages.gather}

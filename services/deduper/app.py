@@ -13,10 +13,8 @@ from services.core.models import EnrichedArticle
 from services.core.runner import Source, Topology, changelog
 from services.core.settings import DLQ, DUPLICATES, ENRICHED, TAGGED
 from services.core.stage import Emit
-from services.core.state import Derived
 from services.deduper.logic import DeduperConfig
-from services.deduper.partitioned import PartitionedDeduper, rebuild_slice
-from services.deduper.reindex import derived_keys
+from services.deduper.partitioned import PartitionedDeduper, derived_state
 from services.deduper.settings import DeduperSettings
 from services.deduper.stage import STAGE, build_stages
 
@@ -39,11 +37,7 @@ def create(settings: DeduperSettings) -> Topology:
     ensure_topics(kafka, [PROBES, VERDICTS])
     config = DeduperConfig(window_days=settings.window_days)
     # buckets, expiry slots, clock and count are not logged: recomputed from the records on restore
-    derived = Derived(
-        derived_keys(config.meta_prefix),
-        lambda task, store: rebuild_slice(store, task, kafka.partitions, config),
-    )
-    index = changelog(settings, STAGE, "dedupe-index", derived)
+    index = changelog(settings, STAGE, "dedupe-index", derived_state(kafka.partitions, config))
     pending = changelog(settings, STAGE, "dedupe-pending")
     deduper = PartitionedDeduper(index, kafka.partitions, config)
     stages = build_stages(

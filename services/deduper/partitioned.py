@@ -29,6 +29,7 @@ from datetime import datetime
 from typing import Any
 
 from services.core.models import DuplicateStatus, EnrichedArticle, TaggedArticle
+from services.core.state import Derived
 from services.deduper import keys as k
 from services.deduper import reindex
 from services.deduper.logic import Deduper, DeduperConfig, Signature
@@ -240,6 +241,14 @@ def rebuild_slice(
         entity_keys=config.entity_keys,
         max_refs=config.max_refs,
         meta_prefix=config.meta_prefix,
+    )
+
+
+def derived_state(partitions: int, config: DeduperConfig) -> Derived:
+    """The index table's derived keys (``reindex``): never logged, rebuilt per task after a restore."""
+    return Derived(
+        reindex.derived_keys(config.meta_prefix),
+        lambda task, store: rebuild_slice(store, task, partitions, config),
     )
 
 

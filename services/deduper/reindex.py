@@ -76,7 +76,7 @@ def rebuild(
     max_refs: int,
     meta_prefix: str = "meta",
 ) -> int:
-    """Write every derived key of the store from its records (replacing what was there); return records."""
+    """Write every derived key of a store that holds none (as a restore leaves it); return records."""
     buckets: dict[str, list[k.Ref]] = {}
     hours: dict[int, list[str]] = {}
     clock: int | None = None
@@ -92,9 +92,6 @@ def rebuild(
         for bucket in listed_under(doc, mh_bands, mh_rows, entity_keys, story=story_listed(doc)):
             if owned(bucket):
                 buckets.setdefault(bucket, []).append([article_id, when])
-    is_derived = derived_keys(meta_prefix)
-    for key in [key for key in store if is_derived(key)]:
-        del store[key]
     for bucket, refs in buckets.items():
         refs.sort(key=lambda r: (-r[1], r[0]))
         store[bucket] = refs[:max_refs]

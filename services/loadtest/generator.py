@@ -254,7 +254,8 @@ class VariantGenerator:
         rng = self.rng
         lead, *rest = sentences(text)
         kept = rng.sample(rest, k=max(1, len(rest) // 2)) if rest else []
-        pool = [s for s in self.sentences[lang] if s not in rest and s != lead]
+        told = {lead, *rest}
+        pool = [s for s in self.sentences[lang] if s not in told]
         background = rng.sample(pool, k=min(len(pool), rng.randint(1, 2)))
         body = kept + background
         rng.shuffle(body)
