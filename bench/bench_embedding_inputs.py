@@ -8,7 +8,10 @@ article of the embedding alone (one call per article, and batches of 16) and pai
 and held-out parts) with cross-pair merges. The e5 centring vector was fitted on 600-character
 inputs; shorter inputs reuse it.
 
-Usage: python -m bench.bench_embedding_inputs [--inputs e5:600 e5:300 ...] [--out ...]
+With ``--reuters N`` the first N Reuters records are re-embedded instead (status shares, cluster
+sizes, the hand review's figures: ``bench/results/embedding_inputs_reuters.json``).
+
+Usage: python -m bench.bench_embedding_inputs [--inputs e5:600 e5:300 ...] [--out ...] [--reuters N]
 """
 
 from __future__ import annotations
@@ -20,7 +23,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.bench_story_stream import run_stream, semeval_scores, semeval_stream
+from bench.bench_story_stream import (
+    reuters_scores,
+    reuters_stream,
+    run_stream,
+    semeval_scores,
+    semeval_stream,
+)
+from bench.story_review import review_figures
 from services.core.models import TaggedArticle
 from services.deduper.logic import DeduperConfig
 from services.tagger.embedding import Embedder, article_head
@@ -36,13 +46,14 @@ def _cpu_ms(fn: Any, count: int) -> float:
     return round((time.process_time() - started) * 1000 / max(1, count), 2)
 
 
-def measure(spec: str, stream: list[TaggedArticle], labelled: list[dict[str, Any]]) -> dict[str, Any]:
-    """One input setting: embedding cost per article and the stream's same-story scores."""
+def _embedder(spec: str) -> Embedder:
     backend, _, chars = spec.partition(":")
-    embedder = Embedder("use" if backend == "use" else "e5", max_chars=int(chars or 600), threads=1)
+    return Embedder("use" if backend == "use" else "e5", max_chars=int(chars or 600), threads=1)
+
+
+def embedded(embedder: Embedder, stream: list[TaggedArticle]) -> tuple[list[TaggedArticle], float]:
+    """The stream with its embeddings recomputed in batches; (stream, CPU ms per article)."""
     heads = [article_head(a.title, a.lead, a.text) for a in stream]
-    sample = heads[: BATCH * 8]
-    single_ms = _cpu_ms(lambda: [embedder.embed(h) for h in sample], len(sample))
     vectors: list[list[float]] = []
 
     def batched() -> None:
@@ -50,8 +61,16 @@ def measure(spec: str, stream: list[TaggedArticle], labelled: list[dict[str, Any
             vectors.extend(embedder.embed_many(heads[start : start + BATCH]))
 
     batch_ms = _cpu_ms(batched, len(heads))
-    embedded = [a.model_copy(update={"embedding": v}) for a, v in zip(stream, vectors, strict=True)]
-    events, _ = run_stream(embedded, DeduperConfig())
+    return [a.model_copy(update={"embedding": v}) for a, v in zip(stream, vectors, strict=True)], batch_ms
+
+
+def measure(spec: str, stream: list[TaggedArticle], labelled: list[dict[str, Any]]) -> dict[str, Any]:
+    """One input setting: embedding cost per article and the stream's same-story scores."""
+    embedder = _embedder(spec)
+    sample = [article_head(a.title, a.lead, a.text) for a in stream[: BATCH * 8]]
+    single_ms = _cpu_ms(lambda: [embedder.embed(h) for h in sample], len(sample))
+    articles, batch_ms = embedded(embedder, stream)
+    events, _ = run_stream(articles, DeduperConfig())
     scores = semeval_scores(events, labelled)
     return {
         "input": spec,
@@ -63,12 +82,33 @@ def measure(spec: str, stream: list[TaggedArticle], labelled: list[dict[str, Any
     }
 
 
+def measure_reuters(spec: str, stream: list[TaggedArticle]) -> dict[str, Any]:
+    """One input setting on the Reuters stream: status shares, cluster sizes and the hand review."""
+    articles, batch_ms = embedded(_embedder(spec), stream)
+    events, _ = run_stream(articles, DeduperConfig())
+    return {
+        "input": spec,
+        "embed_cpu_ms_per_article": {f"batch_{BATCH}": batch_ms},
+        **reuters_scores(articles, events),
+        "review": review_figures(articles, events),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     """Measure every input setting and write the JSON report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--inputs", nargs="+", default=list(DEFAULT_INPUTS), help="backend:max_chars")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "embedding_inputs.json")
+    parser.add_argument("--reuters", type=int, default=0, help="instead: the first N Reuters records")
     args = parser.parse_args(argv)
+    if args.reuters:
+        reuters = reuters_stream(args.reuters)
+        rows = [measure_reuters(spec, reuters) for spec in args.inputs]
+        report = {"articles": len(reuters), "threads": 1, "rows": rows}
+        out = args.out.with_name("embedding_inputs_reuters.json")
+        out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        print(json.dumps(report, indent=2))
+        return 0
     stream, _, labelled = semeval_stream(0)
     rows = []
     for spec in args.inputs:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.story_corpus import SEMEVAL, cached, reuters_records, semeval_records
-from bench.story_review import review_figures
+from bench.story_review import cross_link_figures, cross_links, review_figures
 from services.core.models import EnrichedArticle, TaggedArticle
 from services.deduper.logic import DeduperConfig
 from services.deduper.partitioned import PartitionedDeduper
@@ -88,7 +88,7 @@ def semeval_stream(
         if row["overall"] <= 1.5 or row["overall"] >= 3:
             left, right = row["pair_id"].split("_")
             lang = "-".join(sorted((row["lang1"], row["lang2"]), key=("de", "en").index))
-            held_out = zlib.crc32(row["pair_id"].encode()) % 10 < 3
+            held_out = _held_out(row["pair_id"])
             labelled.append(
                 {"a": left, "b": right, "same": row["overall"] <= 1.5, "pair": lang, "held_out": held_out}
             )
@@ -130,7 +130,40 @@ def semeval_scores(events: dict[str, EnrichedArticle], labelled: list[dict[str, 
     out["cross_pair_merges"] = cross
     out["stream_precision"] = round(tp / max(1, tp + fp + cross), 4)
     out["rated_pairs"] = len(rated)
+    out["cross_pair_links"] = _reviewed_links(events, labelled, story, all_pairs)
     return out
+
+
+def _reviewed_links(
+    events: dict[str, EnrichedArticle],
+    labelled: list[dict[str, Any]],
+    story: dict[str, str],
+    all_pairs: set[frozenset[str]],
+) -> dict[str, Any]:
+    """Links across pairs as hand-judged, and the precision of all merges (unjudged links count false).
+
+    ``reviewed_precision`` = (rated same pairs merged + links judged one story) / (rated pairs
+    merged + all links across pairs), per part; a link belongs to the part of its article's pair.
+    """
+    held_of: dict[str, bool] = {}
+    for pair_id in _pair_ids():
+        for source in pair_id.split("_"):
+            held_of.setdefault(source, _held_out(pair_id))
+    links = cross_links(events, all_pairs)
+    out: dict[str, Any] = {}
+    for part in ("tuning", "held_out"):
+        held = part == "held_out"
+        figures = cross_link_figures([link for link in links if held_of[link[0]] == held])
+        merged = [p for p in labelled if p["held_out"] == held and story.get(p["a"]) == story.get(p["b"])]
+        tp = sum(1 for p in merged if p["same"])
+        precision = (tp + figures["judged_same"]) / max(1, len(merged) + figures["links"])
+        out[part] = {**figures, "rated_pairs_merged": len(merged), "reviewed_precision": round(precision, 4)}
+    return out
+
+
+def _held_out(pair_id: str) -> bool:
+    """The held-out part: 30 % of the pairs, by a hash of the pair id."""
+    return zlib.crc32(pair_id.encode()) % 10 < 3
 
 
 def _pair_ids() -> list[str]:

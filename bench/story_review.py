@@ -19,6 +19,8 @@ from typing import Any
 from services.core.models import EnrichedArticle, TaggedArticle
 
 REVIEW = Path(__file__).resolve().parent / "data" / "story_review.json"
+# Judgments of links between articles of different SemEval pairs (``"<article>|<story leader>"``).
+CROSS_REVIEW = Path(__file__).resolve().parent / "data" / "semeval_cross_review.json"
 SAMPLE_PAIRS = 50
 CLUSTERS = 10
 
@@ -82,6 +84,34 @@ def unjudged(
         "clusters": {
             sid: [show(i)[:160] for i in ids] for sid, ids in clusters if sid not in review["clusters"]
         },
+    }
+
+
+def cross_links(events: dict[str, EnrichedArticle], pairs: set[frozenset[str]]) -> list[tuple[str, str]]:
+    """(source, story source) of every article the stream put in another article's story, across pairs.
+
+    Event ids are ``<source>/<article id>``; a link is the claim "this article is of that story",
+    the story named by its leader (``story_id``), for near and exact verdicts as for same-story ones.
+    """
+    out = []
+    for event_id, event in events.items():
+        if event.duplicate.status == "unique":
+            continue
+        source, leader = event_id.split("/", 1)[0], event.story_id.split("/", 1)[0]
+        if source != leader and frozenset((source, leader)) not in pairs:
+            out.append((source, leader))
+    return sorted(out)
+
+
+def cross_link_figures(links: list[tuple[str, str]], path: Path = CROSS_REVIEW) -> dict[str, Any]:
+    """How many cross-pair links the review judged one story, another, or has not judged."""
+    review: dict[str, dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))["links"]
+    judged = [review[f"{a}|{b}"]["same"] for a, b in links if f"{a}|{b}" in review]
+    return {
+        "links": len(links),
+        "judged_same": sum(judged),
+        "judged_different": len(judged) - sum(judged),
+        "unjudged": len(links) - len(judged),
     }
 
 
