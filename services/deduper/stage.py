@@ -25,7 +25,7 @@ from services.deduper.messages import (
     Probe,
 )
 from services.deduper.partitioned import Partial, PartitionedDeduper, arrival_order, combine
-from services.deduper.pending import expire
+from services.deduper.pending import article_key, expire, pop_article
 from services.deduper.verdict import Verdict, enrich
 from services.deduper.wire import from_wire, to_wire
 
@@ -169,7 +169,8 @@ def build_stages(
         stale = [_timed_out(i, e, now, dlq_max_bytes) for i, e in expire(pending, now, pending_ttl_s)]
         entry = dict(pending.get(article_id) or {"since": now.timestamp()})
         if isinstance(msg, Pending):
-            entry["article"] = msg.article.model_dump(mode="json")
+            pending[article_key(article_id)] = msg.article.model_dump(mode="json")  # once, not per partial
+            entry["seen"] = True
             entry["partitions"] = msg.partitions
             entry["fingerprint"] = msg.fingerprint
         else:
@@ -179,11 +180,12 @@ def build_stages(
             if msg.error:
                 entry["errors"] = [*(entry.get("errors") or []), msg.error]
         received = {int(p) for p in entry.get("partials") or {}}
-        if "article" not in entry or not set(entry["partitions"]) <= received:
+        seen = entry.get("seen") or "article" in entry  # "article": an entry of an older version
+        if not seen or not set(entry["partitions"]) <= received:
             pending[article_id] = entry  # reassigned, never mutated: the changelog sees it
             return stale
         pending.pop(article_id, None)
-        article = TaggedArticle.model_validate(entry["article"])
+        article = TaggedArticle.model_validate(pop_article(pending, article_id, entry))
         if entry.get("errors"):
             return [*stale, _failed(article, "; ".join(entry["errors"]), now, dlq_max_bytes)]
         verdict = combine(article_id, [Partial.from_json(v) for v in entry["partials"].values()])

@@ -10,6 +10,7 @@ import pytest
 from services.core.models import DeadLetter, EnrichedArticle
 from services.core.outcomes import Provenance
 from services.core.stage import Emit, encode
+from services.deduper.messages import Pending
 from services.deduper.partitioned import PartitionedDeduper
 from services.deduper.stage import build_stages
 from tests.unit.deduper.conftest import make_article
@@ -108,3 +109,51 @@ def test_an_entry_whose_partials_never_arrive_is_dead_lettered_after_the_ttl(
     (letter,) = [e.value for e in finals if e.route == "dlq"]
     assert isinstance(letter, DeadLetter) and letter.reason == "verdict_timeout"
     assert letter.source is not None and "stuck" not in pending
+    assert _waiting(pending) == [], "the article kept beside the entry went with it"
+
+
+class _Writes(dict[str, Any]):
+    """A pending table that counts the writes per key (what its changelog would carry)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: dict[str, int] = {}
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.writes[key] = self.writes.get(key, 0) + 1
+        super().__setitem__(key, value)
+
+
+def test_the_article_is_written_once_not_with_every_partial_verdict(
+    seed_texts: list[str], base_time: datetime
+) -> None:
+    pending = _Writes()
+    stages = build_stages(PartitionedDeduper({}, 7), pending)
+    article = make_article("x4", seed_texts[0], base_time)
+    routed = stages.route.handle(encode(article), PROV, base_time)
+    probes = sum(1 for e in routed if e.route == "probes")
+    finals = _deliver(stages, routed, base_time)
+    assert [(e.route, e.key) for e in finals] == [("out", "x4")] and probes >= 2
+    assert pending.writes["a:x4"] == 1, "the article: one write"
+    assert pending.writes["x4"] == probes, "the small entry: the article, then each partial but the last"
+    assert _waiting(pending) == []
+
+
+def test_an_entry_written_by_an_older_version_with_the_article_inline_completes(
+    seed_texts: list[str], base_time: datetime
+) -> None:
+    pending: dict[str, Any] = {}
+    stages = build_stages(PartitionedDeduper({}, 4), pending)
+    article = make_article("x5", seed_texts[1], base_time)
+    routed = stages.route.handle(encode(article), PROV, base_time)
+    waiting = next(e.value for e in routed if e.route == "verdicts")
+    assert isinstance(waiting, Pending)
+    pending["x5"] = {  # what the gather used to write for a Pending message
+        "since": base_time.timestamp(),
+        "article": article.model_dump(mode="json"),
+        "partitions": waiting.partitions,
+        "fingerprint": waiting.fingerprint,
+    }
+    finals = _deliver(stages, [e for e in routed if e.route == "probes"], base_time)
+    assert [(e.route, e.key) for e in finals] == [("out", "x5")]
+    assert _waiting(pending) == []
