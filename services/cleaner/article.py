@@ -73,10 +73,18 @@ def _header(lines: list[Line]) -> tuple[int | None, int]:
     return first, first_body
 
 
-def assemble(lines: list[Line], *, min_dedupe_chars: int) -> Part:
-    """Turn classified lines of one article into title, lead, body paragraphs and removals."""
+def assemble(lines: list[Line], *, min_dedupe_chars: int, record_title: str | None = None) -> Part:
+    """Turn classified lines of one article into title, lead, body paragraphs and removals.
+
+    With the record's own title (a feed's, a ``.jsonl`` record's) no line of the text is taken for
+    the title: a headline-shaped first line is body (often the wrapped start of the lead), unless
+    it repeats that title.
+    """
     title_idx, first_body = _header(lines)
-    title = lines[title_idx].text if title_idx is not None else None
+    found = lines[title_idx].text if title_idx is not None else None
+    if record_title is not None and found is not None and norm(found) != norm(record_title):
+        title_idx = None
+    title = lines[title_idx].text if title_idx is not None else record_title
     title_key = norm(title) if title else None
     lead: list[str] = []
     paragraphs: list[str] = []

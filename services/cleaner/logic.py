@@ -144,7 +144,8 @@ def clean(
             if learned_keys and mark_learned(chunk, lambda s: line_key(s, source) in learned_keys):
                 flags.append("learned_boilerplate_skipped")
         with maybe_step(timer, "dedupe_paragraphs"):
-            part = assemble(chunk, min_dedupe_chars=config.min_dedupe_chars)
+            own_title = raw.title if len(bounds) == 1 else None  # a glued payload's parts have their own
+            part = assemble(chunk, min_dedupe_chars=config.min_dedupe_chars, record_title=own_title)
         if part.paragraphs:
             parts.append(part)
     if not parts:

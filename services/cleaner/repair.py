@@ -198,7 +198,12 @@ def repair_text(
 
 
 def join_hard_wraps(lines: list[str]) -> tuple[list[str], bool]:
-    """Re-join hard wraps: a 40-100 char line without end punctuation, then a lower-case line."""
+    """Re-join hard wraps: a 40-100 char line without end punctuation, then a lower-case line.
+
+    A shorter line (15+ chars) counts too when the lower-case line after it is itself wrapped
+    (40+ chars): the first line of wire copy whose dateline was cut off ("Britain and Japan agreed
+    to operate 12" / "flights a week over Siberia ...") is short, and is not a headline.
+    """
     out: list[str] = []
     joined = False
     last = ""
@@ -207,7 +212,7 @@ def join_hard_wraps(lines: list[str]) -> tuple[list[str], bool]:
             line
             and out
             and out[-1]
-            and 40 <= len(last) <= 100
+            and (40 <= len(last) <= 100 or (15 <= len(last) < 40 and len(line) >= 40))
             and last[-1] not in '.!?:;"”»“'
             and line[0].islower()
         ):

@@ -37,6 +37,7 @@ class Case:
             content_type=self.spec.get("content_type", "text/plain"),
             encoding=encoding,
             text=path.read_bytes().decode("utf-8"),
+            title=self.spec.get("title"),  # the record's own title (a feed's), when the case gives one
             timestamps=Timestamps(ingested=NOW),
         )
 
