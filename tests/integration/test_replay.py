@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
+from kafka import KafkaProducer
 from kafka.admin import ConfigResource, ConfigResourceType
+from kafka.errors import KafkaError
 
 from services.cleaner.memory import source_key
 from services.core.consume import collect_until
@@ -70,6 +73,22 @@ def test_a_send_the_broker_rejects_is_counted_as_failed_not_produced(kafka: Kafk
         admin.alter_configs([resource])
     finally:
         admin.close()
+    _until_the_broker_refuses_2_kib(kafka, kafka.topic(RAW))
     summary = replay(sorted(SEEDS.glob("*.txt"))[:3], ReplaySettings(kafka=kafka), progress=False)
     assert (summary.produced, summary.failed) == (0, 3)
     assert summary.article_ids == [] and "FAILED" in summary.describe()
+
+
+def _until_the_broker_refuses_2_kib(kafka: KafkaSettings, topic: str, deadline_s: float = 30.0) -> None:
+    """Readiness of a topic config change: the broker applies it a moment after the admin call returns."""
+    producer = KafkaProducer(max_request_size=4 * 1024 * 1024, retries=0, **kafka.kafka_python_kwargs())
+    try:
+        deadline = time.monotonic() + deadline_s
+        while time.monotonic() < deadline:
+            try:
+                producer.send(topic, b"x" * 2048).get(timeout=10)
+            except KafkaError:
+                return  # refused: the 1 KiB limit is in force
+        raise AssertionError(f"the broker still took 2 KiB records on {topic} after {deadline_s:.0f} s")
+    finally:
+        producer.close()
