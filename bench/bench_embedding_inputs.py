@@ -5,8 +5,10 @@ For each embedding input (backend, ``max_chars``) the SemEval dev stream's cache
 text the tagger embeds (title, lead, body head), and the deduper runs over the stream exactly as in
 ``bench/bench_story_stream.py``. Reported side by side, in one process on one thread: CPU ms per
 article of the embedding alone (one call per article, and batches of 16) and pair P/R/F1 (tuning
-and held-out parts) with cross-pair merges. The e5 centring vector was fitted on 600-character
-inputs; shorter inputs reuse it.
+and held-out parts) with cross-pair merges, and how well the cosine alone separates all rated
+pairs (``separation``: AUC and an oracle threshold's recall at precision 0.9, per language pair;
+no story rule involved, so it does not favour the length the rule was tuned at). The e5 centring
+vector was fitted on 600-character inputs; shorter inputs reuse it.
 
 With ``--reuters N`` the first N Reuters records are re-embedded instead (status shares, cluster
 sizes, the hand review's figures: ``bench/results/embedding_inputs_reuters.json``).
@@ -23,7 +25,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from bench.bench_story_stream import (
+    PAIRS,
     reuters_scores,
     reuters_stream,
     run_stream,
@@ -64,6 +69,46 @@ def embedded(embedder: Embedder, stream: list[TaggedArticle]) -> tuple[list[Tagg
     return [a.model_copy(update={"embedding": v}) for a, v in zip(stream, vectors, strict=True)], batch_ms
 
 
+def separation(articles: list[TaggedArticle], labelled: list[dict[str, Any]]) -> dict[str, Any]:
+    """How well the embedding's cosine alone separates the rated pairs, all of them, per language pair.
+
+    ``auc``: the chance that a same-story pair has a higher cosine than a different-story pair (no
+    threshold involved); ``recall_at_precision_0_9``: the most recall any cosine threshold keeps at
+    pair precision >= 0.9 (an oracle threshold: a ceiling, not what the stream rule achieves).
+    """
+    vectors: dict[str, Any] = {}
+    for article in articles:
+        if article.embedding is not None:
+            vector = np.asarray(article.embedding, dtype=np.float32)
+            vectors.setdefault(article.article_id.split("/", 1)[0], vector / float(np.linalg.norm(vector)))
+    out: dict[str, Any] = {}
+    for lp in ("overall", *PAIRS):
+        rows = sorted(
+            (
+                (float(vectors[p["a"]] @ vectors[p["b"]]), bool(p["same"]))
+                for p in labelled
+                if (lp == "overall" or p["pair"] == lp) and p["a"] in vectors and p["b"] in vectors
+            ),
+            reverse=True,
+        )
+        pos = sum(same for _, same in rows)
+        neg = len(rows) - pos
+        below, wins, tp, recall = 0, 0, 0, 0.0
+        for _, same in reversed(rows):  # ascending: each positive beats the negatives below it
+            wins += below if same else 0
+            below += 0 if same else 1
+        for rank, (_, same) in enumerate(rows, start=1):
+            tp += same
+            if tp / rank >= 0.9:
+                recall = max(recall, tp / max(1, pos))
+        out[lp] = {
+            "pairs": len(rows),
+            "auc": round(wins / max(1, pos * neg), 4),
+            "recall_at_precision_0_9": round(recall, 4),
+        }
+    return out
+
+
 def measure(spec: str, stream: list[TaggedArticle], labelled: list[dict[str, Any]]) -> dict[str, Any]:
     """One input setting: embedding cost per article and the stream's same-story scores."""
     embedder = _embedder(spec)
@@ -79,6 +124,7 @@ def measure(spec: str, stream: list[TaggedArticle], labelled: list[dict[str, Any
         "tuning": scores["tuning"],
         "cross_pair_merges": scores["cross_pair_merges"],
         "stream_precision": scores["stream_precision"],
+        "separation": separation(articles, labelled),
     }
 
 
