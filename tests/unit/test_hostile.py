@@ -170,6 +170,7 @@ class Observed:
     articles: list[EnrichedArticle] = field(default_factory=list)
     letters: list[DeadLetter] = field(default_factory=list)
     error: str | None = None
+    seconds: float = 0.0  # filled by bench/bench_hostile.py, which times each payload
 
     def describe(self) -> Outcome:
         """The observed outcome in the manifest's terms."""
