@@ -18,8 +18,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import statistics
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,29 +25,23 @@ from typing import Any
 from aiokafka import codec
 from pydantic import BaseModel
 
+from bench.bench_embedding_inputs import cpu_ms
 from bench.bench_story_stream import run_stream, semeval_stream
 from services.core.stage import encode
 from services.deduper.logic import DeduperConfig
 
 REPO = Path(__file__).resolve().parents[1]
 BATCH = 16
-REPEAT = 3
+REPEAT = 3  # timings per figure; the median is reported
 
 
 def _cpu_ms(fn: Callable[[], Any], count: int) -> float:
-    """The median of REPEAT timings of ``fn``, CPU ms per item."""
-    runs = []
-    for _ in range(REPEAT):
-        started = time.process_time()
-        fn()
-        runs.append(time.process_time() - started)
-    return round(statistics.median(runs) * 1000 / max(1, count), 4)
+    return cpu_ms(fn, count, repeat=REPEAT, digits=4)
 
 
-def json_costs(messages: Sequence[BaseModel]) -> dict[str, Any]:
-    """Encode and decode CPU per message, the runner's way and the alternatives."""
+def json_costs(messages: Sequence[BaseModel], blobs: list[bytes]) -> dict[str, Any]:
+    """Encode and decode CPU per message (``blobs``: their encoded form), the runner's way and others."""
     model = type(messages[0])
-    blobs = [encode(m) for m in messages]
     out: dict[str, Any] = {
         "messages": len(messages),
         "mean_bytes": round(sum(map(len, blobs)) / len(blobs)),
@@ -83,9 +75,8 @@ def _mapper(fn: Callable[[bytes], bytes], items: list[bytes]) -> Callable[[], li
     return lambda: [fn(item) for item in items]
 
 
-def compression_costs(messages: Sequence[BaseModel]) -> dict[str, Any]:
+def compression_costs(blobs: list[bytes]) -> dict[str, Any]:
     """Per codec: compressed/raw ratio and CPU per message of compressing and decompressing batches."""
-    blobs = [encode(m) for m in messages]
     batches = [b"".join(blobs[i : i + BATCH]) for i in range(0, len(blobs), BATCH)]
     raw = sum(map(len, batches))
     codecs: dict[str, tuple[Callable[[bytes], bytes], Callable[[bytes], bytes]]] = {
@@ -120,10 +111,10 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("no cached SemEval articles: run python -m bench.story_corpus first")
     events, _ = run_stream(stream, DeduperConfig(), partitions=4)
     enriched = list(events.values())
-    report = {
-        "tagged": {"json": json_costs(list(stream)), "compression": compression_costs(list(stream))},
-        "enriched": {"json": json_costs(enriched), "compression": compression_costs(enriched)},
-    }
+    report: dict[str, Any] = {}
+    for name, messages in (("tagged", list(stream)), ("enriched", enriched)):
+        blobs = [encode(m) for m in messages]
+        report[name] = {"json": json_costs(messages, blobs), "compression": compression_costs(blobs)}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(report, indent=2))
