@@ -7,6 +7,10 @@ from typing import Any
 STAGES = ("cleaner", "tagger", "deduper")
 OVERHEAD_TARGET = 0.20
 P99_TARGET_S = 1.0
+X1_TARGET = 20.0  # articles/s, one worker per stage (performance issue)
+SCALING_TARGET = 1.6
+DEDUPER_CPU_TARGET_MS = 10.0
+DEDUPE_RECORDS_TARGET = 12.0
 WRAPPERS = ("services/offline.py", "/stage.py:")
 
 
@@ -48,6 +52,25 @@ def hottest(out: dict[str, Any], top: int = 6, stage: str | None = None) -> list
     return found[:top]
 
 
+def issue_targets(out: dict[str, Any], stages: dict[str, dict[str, Any]]) -> dict[str, bool | None]:
+    """The performance issue's targets that one run can check (None: not measured in this run)."""
+    x1 = out["pipeline_x1"]["articles_per_s"]
+    x2 = out.get("pipeline_x2", {}).get("articles_per_s")
+    index = [
+        v
+        for k, v in out["pipeline_x1"].get("changelog_records_per_article", {}).items()
+        if "dedupe-index" in k
+    ]
+    quality = out.get("quality")
+    return {
+        "x1_ge_20_articles_per_s": x1 >= X1_TARGET,
+        "x2_ge_1_6_times_x1": None if x2 is None else x2 >= SCALING_TARGET * x1,
+        "deduper_worker_cpu_le_10ms": stages["deduper"]["worker_cpu_ms_per_article"] <= DEDUPER_CPU_TARGET_MS,
+        "dedupe_index_changelog_le_12_per_article": index[0] <= DEDUPE_RECORDS_TARGET if index else None,
+        "quality_within_0_01_of_baseline": None if quality is None else bool(quality["passed"]),
+    }
+
+
 def analyse(out: dict[str, Any]) -> dict[str, Any]:
     """Return headline figures, ratios, target verdicts, the bottleneck stage and what would fix it."""
     off = out["offline"]["articles_per_s"]
@@ -67,6 +90,7 @@ def analyse(out: dict[str, Any]) -> dict[str, Any]:
         "p99_lt_1s_at_half_max_no_lag_growth": bool(
             p99 is not None and p99 < P99_TARGET_S and not lat["lag_growth"]["grows"] and lat["nothing_lost"]
         ),
+        **issue_targets(out, stages),
     }
     result: dict[str, Any] = {
         "figures": {

@@ -172,10 +172,10 @@ def _pair_ids() -> list[str]:
 
 
 # -- Reuters -----------------------------------------------------------------------------------
-def reuters_stream(limit: int | None) -> list[TaggedArticle]:
-    """The Reuters stream, oldest first, ingested at its own published time."""
+def reuters_stream(limit: int | None, *, build: bool = True) -> list[TaggedArticle]:
+    """The Reuters stream, oldest first, ingested at its published time (``build``: tag what is missing)."""
     out = []
-    for _, tagged in cached("reuters-dev", reuters_records(limit)):
+    for _, tagged in cached("reuters-dev", reuters_records(limit), build=build):
         when = tagged.published or tagged.timestamps.ingested
         out.append(
             tagged.model_copy(update={"timestamps": tagged.timestamps.model_copy(update={"ingested": when})})

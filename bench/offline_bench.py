@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from services.core.ingest import Payload, new_article_id, to_raw
-from services.core.models import RawArticle
+from services.core.models import EnrichedArticle, RawArticle
 from services.core.stage import Stage, encode
 from services.loadtest.generator import Variant
 from services.offline import OfflinePipeline
@@ -64,8 +64,11 @@ def _stages(pipeline: OfflinePipeline) -> dict[str, Stage[Any]]:
     return {"cleaner": pipeline.cleaner, "tagger": pipeline.tagger, "deduper": pipeline.deduper}
 
 
-def offline(variants: Sequence[Variant]) -> dict[str, Any]:
-    """Run the offline pipeline over the variants: articles/s (wall) and each stage function's CPU cost."""
+def offline(variants: Sequence[Variant], sink: list[EnrichedArticle] | None = None) -> dict[str, Any]:
+    """Run the offline pipeline over the variants: articles/s (wall) and each stage function's CPU cost.
+
+    ``sink``, when given, receives every output event (for the quality figures of the same run).
+    """
     raws = raw_articles(variants)
     pipeline = OfflinePipeline()
     timers = {}
@@ -78,6 +81,8 @@ def offline(variants: Sequence[Variant]) -> dict[str, Any]:
         for event in pipeline.run_raw(raw, datetime.now(UTC)):
             event.model_dump_json()
             outputs += 1
+            if sink is not None and isinstance(event, EnrichedArticle):
+                sink.append(event)
     seconds = time.perf_counter() - started
     stages: dict[str, Any] = {}
     for name, timer in timers.items():

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import analysis, bench_pipeline, offline_bench
+from bench import analysis, bench_pipeline, offline_bench, quality
 from services.core.kafka import broker_answers
 from services.core.settings import KafkaSettings
 from services.loadtest import report
@@ -102,11 +102,17 @@ def main(argv: list[str] | None = None) -> int:
         "mean_text_chars": round(sum(len(v.text) for v in variants) / len(variants)),
     }
     t = _step(f"offline: wirestream process's pipeline over {args.articles} articles")
-    offline_runs = [offline_bench.offline(variants) for _ in range(args.repeat)]
+    offline_events: list[Any] = []
+    offline_runs = [
+        offline_bench.offline(variants, None if attempt else offline_events) for attempt in range(args.repeat)
+    ]
     out["offline"] = max(offline_runs, key=lambda r: float(r["articles_per_s"]))
     out["offline"]["runs_articles_per_s"] = [r["articles_per_s"] for r in offline_runs]
     out["offline"]["loadavg_1m"] = round(os.getloadavg()[0], 2)
     print(f"   {out['offline']['runs_articles_per_s']} articles/s ({time.monotonic() - t:.0f}s)")
+    _step("quality: same-story, duplicate and tagger figures against bench/data/quality_baseline.json")
+    out["quality"] = quality.gate(quality.measure(variants, offline_events), quality.load_baseline())
+    print(f"   passed: {out['quality']['passed']} (skipped: {out['quality']['skipped']})")
     _step(f"profile: cProfile of the offline path over {args.profile_articles} articles")
     out["profile"] = offline_bench.profile(
         variants[: args.profile_articles], RESULTS / "pipeline-profile.txt"
