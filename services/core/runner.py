@@ -87,16 +87,19 @@ class StageRunner(ConsumerRebalanceListener):  # type: ignore[misc]
         self.lock = asyncio.Lock()
         self.stopping = asyncio.Event()
         self.consumer: AIOKafkaConsumer | None = None
+        self.epoch = 0  # bumped by every rebalance callback: a batch fetched before one is stale
 
     # -- rebalances: the callbacks only record; tasks open in the loop ---------------------------
     async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
         """Wait for the cycle in flight to commit: no transaction spans a rebalance."""
         async with self.lock:
+            self.epoch += 1
             log.info("revoked %d partitions", len(revoked))
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
         """Keep the tasks assigned again, drop the others; new tasks open in the loop (paused till then)."""
         async with self.lock:
+            self.epoch += 1
             numbers = sorted({tp.partition for tp in assigned})
             for n in [n for n in self.tasks if n not in numbers]:
                 await self._drop(n)
@@ -234,10 +237,12 @@ class StageRunner(ConsumerRebalanceListener):  # type: ignore[misc]
                 if self.retry_at:
                     async with self.lock:
                         await self._open_due()
-                batch = await consumer.getmany(timeout_ms=200, max_records=self.settings.max_poll_records)
+                epoch = self.epoch
+                batch = await self._fetch(consumer)
                 if batch:
                     async with self.lock:
-                        await self._cycle(batch)
+                        if self.epoch == epoch:  # else positions were reset to what was committed: refetch
+                            await self._cycle(batch)
         finally:
             self.consumer = None
             tasks, self.tasks = list(self.tasks.values()), {}
@@ -246,6 +251,24 @@ class StageRunner(ConsumerRebalanceListener):  # type: ignore[misc]
                 await asyncio.wait_for(consumer.stop(), 3.0)
             except Exception as exc:  # the broker may be gone
                 log.info("consumer stop: %r", exc)
+
+    async def _fetch(self, consumer: AIOKafkaConsumer) -> dict[TopicPartition, list[Any]]:
+        """The next cycle's records: one fetch, topped up for ``batch_linger_ms`` while it is short."""
+        limit = self.settings.max_poll_records
+        batch: dict[TopicPartition, list[Any]] = dict(
+            await consumer.getmany(timeout_ms=200, max_records=limit)
+        )
+        count = sum(map(len, batch.values()))
+        if not count or not self.settings.batch_linger_ms:
+            return batch
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.batch_linger_ms / 1000
+        while count < limit and (left := deadline - loop.time()) > 0 and not self.stopping.is_set():
+            more = await consumer.getmany(timeout_ms=max(1, int(left * 1000)), max_records=limit - count)
+            for tp, messages in more.items():
+                batch.setdefault(tp, []).extend(messages)
+                count += len(messages)
+        return batch
 
     async def _cycle(self, batch: Mapping[TopicPartition, list[Any]]) -> None:
         """Process one fetched batch: compute every task's emits, then commit each task's transaction."""

@@ -59,7 +59,7 @@ class Task:
             acks="all",
             transaction_timeout_ms=int(max(60.0, self.timeout_s * 2) * 1000),
             request_timeout_ms=int(self.timeout_s * 1000),
-            linger_ms=5,
+            linger_ms=0,  # the commit flushes the transaction's sends: lingering only adds a sender wake-up
             max_request_size=self.max_request_size,
             **self.client,
         )

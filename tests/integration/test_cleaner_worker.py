@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -9,8 +10,9 @@ from kafka import KafkaProducer
 
 from services.core.consume import collect_until
 from services.core.models import CleanArticle, DeadLetter, RawArticle, Source, Timestamps
+from services.core.poll import poll_until
 from services.core.settings import CLEAN, DLQ, RAW, KafkaSettings
-from services.supervise import WorkerProcess
+from services.supervise import WorkerProcess, scrape
 from tests.conftest import DATA, SEEDS, wait_for_metric
 
 
@@ -81,3 +83,32 @@ def test_binary_payload_is_dead_lettered_not_crashing(
     letter = DeadLetter.model_validate(letters[0].value)
     assert letter.article_id == "bin-1"
     assert letter.reason == "binary_payload"
+
+
+LINGER_MS = "3000"  # ample against the ~0.75 s the five sends take on a loaded machine
+
+
+def test_with_a_batch_linger_records_arriving_within_it_share_one_transaction(
+    kafka: KafkaSettings, start_workers: Callable[..., list[WorkerProcess]]
+) -> None:
+    (cleaner,) = start_workers("cleaner", extra_env={"WIRESTREAM_CLEANER_BATCH_LINGER_MS": LINGER_MS})
+    text = (SEEDS / "000_31c98fa0c6d8e29d.txt").read_text(encoding="utf-8")
+    committed = "wirestream_transactions_total{result=committed,stage=cleaner}"
+    before = scrape(cleaner.metrics_url()).get(committed, 0.0)
+    producer = KafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
+    ids = [f"linger-{i}" for i in range(5)]
+    for article_id in ids:  # one partition, one task: a cycle of all five, or one cycle each without
+        producer.send(kafka.topic(RAW), key=article_id.encode(), value=_raw(article_id, text), partition=0)
+        producer.flush()
+        time.sleep(0.15)  # spread the arrivals over ~0.75 s: longer than a cycle, inside the linger
+    producer.close()
+    out = collect_until(
+        kafka, [kafka.topic(CLEAN)], lambda rs: {r.value["parent_id"] for r in rs} >= set(ids), deadline_s=60
+    )
+    assert {r.value["parent_id"] for r in out} == set(ids)
+
+    def transactions() -> float:
+        return scrape(cleaner.metrics_url()).get(committed, 0.0) - before
+
+    poll_until(lambda: transactions() >= 1, deadline_s=10, what="the cycle's transaction counted")
+    assert transactions() == 1
