@@ -111,7 +111,10 @@ def main(argv: list[str] | None = None) -> int:
     out["offline"]["loadavg_1m"] = round(os.getloadavg()[0], 2)
     print(f"   {out['offline']['runs_articles_per_s']} articles/s ({time.monotonic() - t:.0f}s)")
     _step("quality: same-story, duplicate and tagger figures against bench/data/quality_baseline.json")
-    out["quality"] = quality.gate(quality.measure(variants, offline_events), quality.load_baseline())
+    out["quality"] = quality.gate(
+        quality.measure(variants, offline_events, seed=args.seed, dup_ratio=args.dup_ratio),
+        quality.load_baseline(),
+    )
     print(f"   passed: {out['quality']['passed']} (skipped: {out['quality']['skipped']})")
     _step(f"profile: cProfile of the offline path over {args.profile_articles} articles")
     out["profile"] = offline_bench.profile(

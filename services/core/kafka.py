@@ -213,11 +213,22 @@ class PartitionMismatchError(RuntimeError):
     """A topic's partition count differs from the configured one (ownership would silently change)."""
 
 
-def check_partitions(kafka: KafkaSettings, full_names: Iterable[str]) -> None:
-    """Raise PartitionMismatchError unless every topic has ``kafka.partitions`` partitions."""
+def check_partitions(kafka: KafkaSettings, full_names: Iterable[str], *, deadline_s: float = 30.0) -> None:
+    """Raise PartitionMismatchError unless every topic has ``kafka.partitions`` partitions.
+
+    A topic that another worker is creating right now is listed with no partitions yet: the check
+    waits (up to ``deadline_s``) until each one has its partitions before it compares.
+    """
+    names = list(full_names)
     admin = admin_client(kafka)
     try:
-        found = {d["name"]: len(d["partitions"]) for d in admin.describe_topics(list(full_names))}
+        found: dict[str, int] = {}
+        deadline = time.monotonic() + deadline_s
+        while True:
+            found = {d["name"]: len(d["partitions"]) for d in admin.describe_topics(names)}
+            if all(found.values()) or time.monotonic() >= deadline:
+                break
+            time.sleep(0.2)  # polling the broker's metadata until the creation completes
     finally:
         admin.close()
     wrong = {name: count for name, count in found.items() if count != kafka.partitions}

@@ -11,7 +11,7 @@ from pathlib import Path
 from kafka.admin import ConfigResource, ConfigResourceType
 
 from services.core.consume import Record, collect_until, records
-from services.core.kafka import admin_client
+from services.core.kafka import admin_client, check_partitions
 from services.core.poll import poll_until
 from services.core.settings import CLEAN, DLQ, RAW, KafkaSettings
 from services.replay.producer import ReplaySettings, replay
@@ -101,6 +101,18 @@ def test_a_worker_refuses_to_start_when_the_partition_count_differs(
     )
     assert result.returncode != 0
     assert "WIRESTREAM_KAFKA_PARTITIONS is 3" in result.stderr and "has 4" in result.stderr
+
+
+def test_the_partition_check_waits_for_topics_another_worker_is_creating(kafka: KafkaSettings) -> None:
+    # two workers of one stage starting together: one creates the changelogs, the other checks them
+    names = [kafka.topic(f"creating-{n}") for n in range(3)]
+    admin = admin_client(kafka)
+    try:
+        spec = {n: {"num_partitions": kafka.partitions, "replication_factor": 1} for n in names}
+        admin.create_topics(spec, wait_for_metadata=False)
+    finally:
+        admin.close()
+    check_partitions(kafka, names)  # no "has 0" mismatch while the creation completes
 
 
 def test_consumer_lag_is_exported_per_partition_and_drains_to_zero(
