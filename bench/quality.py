@@ -118,11 +118,21 @@ def gate(current: Mapping[str, Mapping[str, float] | None], baseline: Mapping[st
                 "within_tolerance": delta is not None and abs(delta) <= TOLERANCE,
             }  # fmt: skip
     skipped = sorted(group for group, figures in current.items() if figures is None)
+    missing = sorted(
+        f"{group}.{name}"
+        for group, figures in baseline.items()
+        for name in figures or {}
+        if f"{group}.{name}" not in rows and group not in skipped
+    )
     return {
         "tolerance": TOLERANCE,
         "figures": rows,
         "skipped": skipped,
-        "passed": bool(rows) and not skipped and all(r["within_tolerance"] for r in rows.values()),
+        "missing": missing,  # in the baseline, no longer measured
+        "passed": bool(rows)
+        and not skipped
+        and not missing
+        and all(r["within_tolerance"] for r in rows.values()),
     }
 
 

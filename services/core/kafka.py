@@ -222,7 +222,6 @@ def check_partitions(kafka: KafkaSettings, full_names: Iterable[str], *, deadlin
     names = list(full_names)
     admin = admin_client(kafka)
     try:
-        found: dict[str, int] = {}
         deadline = time.monotonic() + deadline_s
         while True:
             found = {d["name"]: len(d["partitions"]) for d in admin.describe_topics(names)}

@@ -36,6 +36,13 @@ def test_a_skipped_group_or_a_missing_baseline_does_not_pass() -> None:
     assert not unrecorded["passed"]
 
 
+def test_a_baseline_figure_no_longer_measured_does_not_pass() -> None:
+    baseline = {"tagger": {"language_accuracy": 1.0, "entity_f1": 0.9}}
+    report = gate({"tagger": {"language_accuracy": 1.0}}, baseline)
+    assert report["missing"] == ["tagger.entity_f1"]
+    assert not report["passed"]
+
+
 def test_duplicate_recall_counts_each_payload_once_by_its_first_part() -> None:
     variants = [
         variant(0, "unique"),
