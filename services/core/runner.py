@@ -87,7 +87,7 @@ class StageRunner(ConsumerRebalanceListener):  # type: ignore[misc]
         self.lock = asyncio.Lock()
         self.stopping = asyncio.Event()
         self.consumer: AIOKafkaConsumer | None = None
-        self.epoch = 0  # bumped by every rebalance callback: a batch fetched before one is stale
+        self.epoch = 0  # bumped by every rebalance callback: a linger stops topping up across one
 
     # -- rebalances: the callbacks only record; tasks open in the loop ---------------------------
     async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
@@ -237,12 +237,10 @@ class StageRunner(ConsumerRebalanceListener):  # type: ignore[misc]
                 if self.retry_at:
                     async with self.lock:
                         await self._open_due()
-                epoch = self.epoch
                 batch = await self._fetch(consumer)
                 if batch:
                     async with self.lock:
-                        if self.epoch == epoch:  # else positions were reset to what was committed: refetch
-                            await self._cycle(batch)
+                        await self._cycle(batch)
         finally:
             self.consumer = None
             tasks, self.tasks = list(self.tasks.values()), {}
@@ -263,7 +261,13 @@ class StageRunner(ConsumerRebalanceListener):  # type: ignore[misc]
             return batch
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.settings.batch_linger_ms / 1000
-        while count < limit and (left := deadline - loop.time()) > 0 and not self.stopping.is_set():
+        epoch = self.epoch
+        while (
+            count < limit
+            and (left := deadline - loop.time()) > 0
+            and self.epoch == epoch
+            and not self.stopping.is_set()
+        ):
             more = await consumer.getmany(timeout_ms=max(1, int(left * 1000)), max_records=limit - count)
             for tp, messages in more.items():
                 batch.setdefault(tp, []).extend(messages)
