@@ -15,8 +15,8 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1
 # pip, setuptools and wheel live in a tool venv (/opt/build) and install into the runtime venv
 # (/opt/venv, made without pip), so the final stage carries no packaging tools.
-# Every pinned dependency ships a cp311 manylinux wheel, so no compiler is needed; should one stop
-# doing so, add `apt-get install -y --no-install-recommends build-essential` here (build stage only).
+# Every pinned dependency ships a cp311 manylinux wheel; the project's own native part (the vendored e5
+# engine, setup.py) is compiled in the `app` stage below, which alone installs gcc.
 RUN --mount=type=secret,id=pip.conf,target=/etc/pip.conf \
     python -m venv /opt/build \
     && /opt/build/bin/pip install --no-cache-dir --upgrade pip "setuptools>=68" wheel \
@@ -34,11 +34,14 @@ RUN --mount=type=secret,id=pip.conf,target=/etc/pip.conf \
     && /opt/venv/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])" \
        | xargs -I{} sh -c 'echo /opt/wirestream/site > {}/wirestream.pth'
 
-# ---- app: the project itself (package data: services/*/data), built offline by the tool venv ----
+# ---- app: the project itself (package data: services/*/data; the e5 engine compiled by gcc) ----
 # Installed apart from the dependencies (/opt/wirestream/site, on the venv's path through wirestream.pth)
 # so that a code change rebuilds a small layer, not the 600 MB venv.
 FROM build AS app
-COPY README.md ./
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends gcc libc6-dev \
+    && rm -rf /var/lib/apt/lists/*
+COPY README.md setup.py ./
 COPY services ./services
 RUN /opt/build/bin/pip wheel --no-deps --no-build-isolation --wheel-dir /tmp/dist . \
     && /opt/build/bin/pip --python /opt/venv/bin/python install --no-deps --no-index \

