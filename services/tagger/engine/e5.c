@@ -365,6 +365,35 @@ static inline float gelu(float x) {
     return 0.5f * x * (1.f + ws_erf(x * 0.70710678118654752440f));
 }
 
+/* wirestream: GELU over a buffer in place, 8 at a time (the same polynomial as ws_erf). */
+static void ws_gelu_inplace(float *x, size_t n) {
+    size_t i = 0;
+#if defined(__AVX2__)
+    const __m256 lo = _mm256_set1_ps(-4.f), hi = _mm256_set1_ps(4.f);
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        __m256 z = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(v, _mm256_set1_ps(0.70710678118654752440f)), lo), hi);
+        __m256 z2 = _mm256_mul_ps(z, z);
+        __m256 p = _mm256_set1_ps(-2.72614225801306e-10f);
+        p = _mm256_fmadd_ps(p, z2, _mm256_set1_ps(2.77068142495902e-08f));
+        p = _mm256_fmadd_ps(p, z2, _mm256_set1_ps(-2.10102402082508e-06f));
+        p = _mm256_fmadd_ps(p, z2, _mm256_set1_ps(-5.69250639462346e-05f));
+        p = _mm256_fmadd_ps(p, z2, _mm256_set1_ps(-7.34990630326855e-04f));
+        p = _mm256_fmadd_ps(p, z2, _mm256_set1_ps(-2.95459980854025e-03f));
+        p = _mm256_fmadd_ps(p, z2, _mm256_set1_ps(-1.60960333262415e-02f));
+        __m256 q = _mm256_set1_ps(-1.45660718464996e-05f);
+        q = _mm256_fmadd_ps(q, z2, _mm256_set1_ps(-2.13374055278905e-04f));
+        q = _mm256_fmadd_ps(q, z2, _mm256_set1_ps(-1.68282697438203e-03f));
+        q = _mm256_fmadd_ps(q, z2, _mm256_set1_ps(-7.37332916720468e-03f));
+        q = _mm256_fmadd_ps(q, z2, _mm256_set1_ps(-1.42647390514189e-02f));
+        __m256 erf = _mm256_div_ps(_mm256_mul_ps(z, p), q);
+        __m256 half_v = _mm256_mul_ps(_mm256_set1_ps(0.5f), v);
+        _mm256_storeu_ps(x + i, _mm256_fmadd_ps(half_v, erf, half_v));
+    }
+#endif
+    for (; i < n; i++) x[i] = gelu(x[i]);
+}
+
 /* ============================== model ================================== */
 typedef struct {
     const block_q4_0 *qw, *kw, *vw, *aow, *fiw, *fow;
@@ -570,6 +599,34 @@ static int tok_content(const tokenizer *t, const char *text,
  * pos   : per-token position id (resets to 0 at each segment start)
  * sstart/send[gi] : the [start,end) token range of gi's segment
  * segoff: nseg+1 segment offsets; out holds nseg*H embeddings */
+/* wirestream: ch[e] = inv * sum_s prob[s] * v[s*H + e], a head's context; for hd == 32 the four
+ * 8-float accumulators stay in registers. */
+static void ws_attend_values(const float *prob, int ns, const float *v, int H, int hd, float inv, float *ch) {
+#if defined(__AVX2__)
+    if (hd == 32) {
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        for (int s = 0; s < ns; s++) {
+            const float *r = v + (size_t)s * H;
+            __m256 p = _mm256_set1_ps(prob[s]);
+            a0 = _mm256_fmadd_ps(p, _mm256_loadu_ps(r), a0);
+            a1 = _mm256_fmadd_ps(p, _mm256_loadu_ps(r + 8), a1);
+            a2 = _mm256_fmadd_ps(p, _mm256_loadu_ps(r + 16), a2);
+            a3 = _mm256_fmadd_ps(p, _mm256_loadu_ps(r + 24), a3);
+        }
+        __m256 iv = _mm256_set1_ps(inv);
+        _mm256_storeu_ps(ch, _mm256_mul_ps(a0, iv));
+        _mm256_storeu_ps(ch + 8, _mm256_mul_ps(a1, iv));
+        _mm256_storeu_ps(ch + 16, _mm256_mul_ps(a2, iv));
+        _mm256_storeu_ps(ch + 24, _mm256_mul_ps(a3, iv));
+        return;
+    }
+#endif
+    for (int e = 0; e < hd; e++) ch[e] = 0.f;
+    for (int s = 0; s < ns; s++)
+        for (int e = 0; e < hd; e++) ch[e] += prob[s] * v[(size_t)s * H + e];
+    for (int e = 0; e < hd; e++) ch[e] *= inv;
+}
+
 static int forward_batch(e5_model *m, const int *ids, const int *pos,
                          const int *sstart, const int *send,
                          const int *segoff, int nseg, int T, float *out,
@@ -580,7 +637,6 @@ static int forward_batch(e5_model *m, const int *ids, const int *pos,
     float *q   = (float *)malloc(TH * sizeof(float));
     float *k   = (float *)malloc(TH * sizeof(float));
     float *kt  = (float *)malloc(TH * sizeof(float));   /* wirestream: keys per head, transposed */
-    float *vt  = (float *)malloc(TH * sizeof(float));   /* wirestream: values per head, transposed */
     float *v   = (float *)malloc(TH * sizeof(float));
     float *ctx = (float *)malloc(TH * sizeof(float));
     float *ao  = (float *)malloc(TH * sizeof(float));
@@ -611,15 +667,13 @@ static int forward_batch(e5_model *m, const int *ids, const int *pos,
         MAT(ly->kw, ly->kb, k, H, H);
         MAT(ly->vw, ly->vb, v, H, H);
         /* scaled dot-product attention, restricted to each text's own tokens.
-         * wirestream: keys and values are transposed per head (kt[h][e][s], vt) so that a query's scores
-         * and its context are computed for 8 keys at once, vectorised over keys. */
+         * wirestream: keys are transposed per head (kt[h][e][s]) so that a query's scores are computed
+         * for 8 keys at once, vectorised over keys; its context sums value rows in registers. */
 #pragma omp parallel for collapse(2) schedule(static)
         for (int h = 0; h < NH; h++)
             for (int s = 0; s < T; s++)
-                for (int e = 0; e < hd; e++) {
+                for (int e = 0; e < hd; e++)
                     kt[((size_t)h * hd + e) * T + s] = k[(size_t)s * H + h * hd + e];
-                    vt[((size_t)h * hd + e) * T + s] = v[(size_t)s * H + h * hd + e];
-                }
 #pragma omp parallel
         {
             float *prob = (float *)malloc(sizeof(float) * (size_t)m->MAXP);
@@ -639,14 +693,8 @@ static int forward_batch(e5_model *m, const int *ids, const int *pos,
 #pragma omp simd reduction(max:mx)
                     for (int s = 0; s < ns; s++) mx = prob[s] > mx ? prob[s] : mx;
                     float inv = 1.f / ws_softmax_num(prob, ns, mx);
-                    float *ch = ctx + (size_t)t * H + h * hd;
-                    for (int e = 0; e < hd; e++) {
-                        const float *vr = vt + ((size_t)h * hd + e) * T + s0;
-                        float acc = 0.f;
-#pragma omp simd reduction(+:acc)
-                        for (int s = 0; s < ns; s++) acc += prob[s] * vr[s];
-                        ch[e] = acc * inv;
-                    }
+                    ws_attend_values(prob, ns, v + (size_t)s0 * H + h * hd, H, hd, inv,
+                                     ctx + (size_t)t * H + h * hd);
                 }
             free(prob);
         }
@@ -655,7 +703,7 @@ static int forward_batch(e5_model *m, const int *ids, const int *pos,
 
         QUANT(x, H); MAT(ly->fiw, ly->fib, mid, FF, H);
 #pragma omp parallel for schedule(static)
-        for (size_t i = 0; i < (size_t)T * FF; i++) mid[i] = gelu(mid[i]);  /* vectorised (ws_erf) */
+        for (int t = 0; t < T; t++) ws_gelu_inplace(mid + (size_t)t * FF, (size_t)FF);  /* wirestream */
         QUANT(mid, FF); MAT(ly->fow, ly->fob, fo, H, FF);
         add_layernorm(x, fo, ly->oln_w, ly->oln_b, T, H, m->eps);   /* x = LN(x+ffn) */
     }
@@ -679,7 +727,7 @@ static int forward_batch(e5_model *m, const int *ids, const int *pos,
         }
     }
 
-    free(x); free(q); free(k); free(kt); free(vt); free(v); free(ctx); free(ao); free(mid); free(fo);
+    free(x); free(q); free(k); free(kt); free(v); free(ctx); free(ao); free(mid); free(fo);
     free(aq); free(ad); free(as);
     return 0;
 #undef QUANT
