@@ -152,9 +152,11 @@ def advice(result: dict[str, Any], out: dict[str, Any]) -> list[str]:
     if "embed" in top:
         notes.append(
             "fix: the tagger's sentence embedding is most of the pipeline's CPU. Batching is on "
-            "(WIRESTREAM_TAGGER_BATCH_SIZE) but the e5 engine is compute-bound, so it saves little CPU: "
-            "embed title + lead only, use a smaller or int8-quantised model (EMBEDDING_BACKEND=use is "
-            "~10x cheaper), and give the tagger more workers (scaling above)."
+            "(WIRESTREAM_TAGGER_MAX_POLL_RECORDS) but the e5 engine is compute-bound, so it saves little "
+            "CPU: check that the vendored engine runs its VNNI kernel (EMBEDDING_ENGINE=wirestream, "
+            "bench_e5_engine), split batches over idle cores (EMBEDDING_THREADS), give the tagger more "
+            "workers (scaling above), or embed less (EMBEDDING_MAX_CHARS; EMBEDDING_BACKEND=use is "
+            "~10x cheaper) at the quality cost bench_embedding_inputs measures."
         )
     changelog = out["pipeline_x1"].get("changelog_records_per_article", {})
     writes = {t: n for t, n in changelog.items() if n >= 5}
