@@ -82,7 +82,8 @@ def analyse(out: dict[str, Any]) -> dict[str, Any]:
     fn_total = out["offline"]["stage_fn_ms_per_article"]
     overhead = (worker_total - fn_total) / fn_total if fn_total else None
     lat = out["latency_half_max"]
-    p99 = lat["latency_s"]["p99"]
+    # The target is the steady state: articles sent while the workers still start are reported apart.
+    p99 = lat.get("latency_steady_s", lat["latency_s"])["p99"]
     bottleneck = max(STAGES, key=lambda s: stages[s]["worker_cpu_ms_per_article"])
     targets = {
         "streaming_ge_offline": bool(x1 and off and x1 >= off),
@@ -100,6 +101,9 @@ def analyse(out: dict[str, Any]) -> dict[str, Any]:
             "pipeline_x2_articles_per_s": x2,
             "offline_articles_per_s": off,
             "latency_half_max_s": {k: lat["latency_s"][k] for k in ("p50", "p95", "p99", "max")},
+            "latency_half_max_steady_s": {
+                k: lat.get("latency_steady_s", {}).get(k) for k in ("warmup_s", "p50", "p95", "p99", "max")
+            },
         },
         "streaming_over_offline": _ratio(x1, off),
         "best_streaming_over_offline": _ratio(max(x1, x2 or 0.0), off),
@@ -198,11 +202,12 @@ def advice(result: dict[str, Any], out: dict[str, Any]) -> list[str]:
     if not targets["p99_lt_1s_at_half_max_no_lag_growth"]:
         lat = out["latency_half_max"]
         worst = max(lat["stage_latency_s"], key=lambda h: lat["stage_latency_s"][h].get("p99") or 0.0)
+        steady_p99 = lat.get("latency_steady_s", lat["latency_s"])["p99"]
         notes.append(
-            f"latency target missed at {lat['rate']}/s: p99 {lat['latency_s']['p99']} s, lag growth "
-            f"{lat['lag_growth']['grows']}; the slowest hop at p99 is {worst} (a hop runs from one stage's "
-            "start to the next stage's start: it holds the first stage's own work and the queue before "
-            "the second)."
+            f"latency target missed at {lat['rate']}/s: steady p99 {steady_p99} s (whole run "
+            f"{lat['latency_s']['p99']} s), lag growth {lat['lag_growth']['grows']}; the slowest hop at "
+            f"p99 is {worst} (a hop runs from one stage's start to the next stage's start: it holds the "
+            "first stage's own work and the queue before the second)."
         )
     return notes
 

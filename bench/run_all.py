@@ -213,6 +213,7 @@ def _streaming(
         "seconds": seconds,
         "soak": args.soak,
         "latency_s": summary["latency_s"],
+        "latency_steady_s": summary["latency_steady_s"],
         "stage_latency_s": summary["stage_latency_s"],
         "lag_growth": summary["lag"]["growth"],
         "lag_max_by_group": summary["lag"]["max_by_group"],

@@ -38,7 +38,14 @@ def _parent(article_id: str, sent: set[str]) -> str | None:
     return head if sep and head in sent else None
 
 
-def summarize(result: RunResult, *, lag_window_s: float | None = None) -> dict[str, Any]:
+# Articles sent in the first seconds meet workers that are still joining their groups, opening their
+# transactions and restoring state: ``latency_steady_s`` leaves them out (``latency_s`` keeps all).
+WARMUP_S = 5.0
+
+
+def summarize(
+    result: RunResult, *, lag_window_s: float | None = None, warmup_s: float = WARMUP_S
+) -> dict[str, Any]:
     """Return the JSON-ready summary of a run: throughput, latency, lag, DLQ, completeness."""
     config = result.config
     sent_ids = {s.article_id for s in result.sent}
@@ -82,6 +89,7 @@ def summarize(result: RunResult, *, lag_window_s: float | None = None) -> dict[s
     last_out = max((t for t, _ in result.outputs), default=result.ended)
     end = max(result.ended, last_out)
     values = [v for _, v in latencies]
+    steady = [v for received, v in latencies if received - v >= first_send + warmup_s]
     return {
         "label": config.label,
         "config": {
@@ -109,6 +117,7 @@ def summarize(result: RunResult, *, lag_window_s: float | None = None) -> dict[s
             "steady_per_s": round(measure.steady_rate(list(completed.values()), skip=1), 2),
         },
         "latency_s": measure.latency_summary(values),
+        "latency_steady_s": {"warmup_s": warmup_s, **measure.latency_summary(steady)},
         "stage_latency_s": {k: measure.latency_summary(v) for k, v in stage_lat.items()},
         "lag": {
             "max_by_group": {

@@ -69,6 +69,19 @@ def test_summary_fields() -> None:
     assert "NOT sustained" in report.describe(summary)
 
 
+def test_steady_latency_leaves_out_the_articles_sent_during_the_warmup() -> None:
+    run = _run()
+    # a0 and a1 (sent at 0 and 0.5 s) come out 3 s late: a cold start, not the steady state
+    for n, (received, record) in enumerate(run.outputs):
+        if record.key in ("a0", "a1"):
+            run.outputs[n] = (received + 3.0, record)
+    summary = report.summarize(run, warmup_s=1.0)
+    assert summary["latency_s"]["max"] == 3.1
+    assert summary["latency_steady_s"]["warmup_s"] == 1.0
+    assert summary["latency_steady_s"]["count"] == summary["latency_s"]["count"] - 2
+    assert summary["latency_steady_s"]["max"] == 0.1
+
+
 def test_json_and_chart(tmp_path: Path) -> None:
     summary = report.summarize(_run())
     path = report.write_json(summary, tmp_path / "r" / "run.json")
