@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from bench.bench_embedding_inputs import cpu_ms
+from services.loadtest.report import write_json
 from services.tagger import engine as vendored
 from services.tagger.embedding import DEFAULT_MAX_CHARS, Embedder, head
 
@@ -83,8 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             "mean": round(float(cosines.mean()), 6),
         },
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    write_json(report, args.out)
     print(json.dumps(report, indent=2))
     return 0
 

@@ -7,6 +7,7 @@ import math
 import os
 import subprocess
 import sys
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ REPO = Path(__file__).resolve().parents[3]
 SNIPPETS = REPO / "tests" / "data" / "tagger" / "snippets.jsonl"
 
 
+@cache
 def _texts() -> list[str]:
     """Short multilingual snippets and the long seed articles (their 600-character heads are embedded)."""
     rows = [json.loads(line) for line in SNIPPETS.read_text(encoding="utf-8").splitlines() if line]
@@ -72,7 +74,7 @@ def test_the_avx2_kernel_agrees_with_the_vnni_kernel(both: tuple[list[list[float
     env = {**os.environ, "WIRESTREAM_E5_KERNEL": "avx2"}
     out = subprocess.run(
         [sys.executable, "-c", code],
-        input=json.dumps(_texts()[:6]),
+        input=json.dumps(list(_texts()[:6])),
         env=env,
         cwd=REPO,
         capture_output=True,
