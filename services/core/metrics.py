@@ -25,6 +25,11 @@ PROCESSING_BUCKETS = (
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
 
 MESSAGES_IN = Counter("wirestream_messages_in_total", "Messages consumed by a stage.", ["stage"])
+RECORDS_FETCHED = Counter(
+    "wirestream_records_fetched_total",
+    "Records a worker's consumer fetched, counted at the fetch (a batch linger holds them until its cycle).",
+    ["stage"],
+)
 MESSAGES_OUT = Counter(
     "wirestream_messages_out_total",
     "Messages produced by a stage, by outcome (ok, dlq, duplicate).",

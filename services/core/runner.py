@@ -257,6 +257,8 @@ class StageRunner(ConsumerRebalanceListener):  # type: ignore[misc]
             await consumer.getmany(timeout_ms=200, max_records=limit)
         )
         count = sum(map(len, batch.values()))
+        fetched = metrics.RECORDS_FETCHED.labels(self.topology.service)
+        fetched.inc(count)
         if not count or not self.settings.batch_linger_ms:
             return batch
         loop = asyncio.get_running_loop()
@@ -272,6 +274,7 @@ class StageRunner(ConsumerRebalanceListener):  # type: ignore[misc]
             for tp, messages in more.items():
                 batch.setdefault(tp, []).extend(messages)
                 count += len(messages)
+                fetched.inc(len(messages))
         return batch
 
     async def _cycle(self, batch: Mapping[TopicPartition, list[Any]]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -85,7 +84,7 @@ def test_binary_payload_is_dead_lettered_not_crashing(
     assert letter.reason == "binary_payload"
 
 
-LINGER_MS = "3000"  # ample against the ~0.75 s the five sends take on a loaded machine
+LINGER_MS = "3000"  # ample against the five sends, each waiting for its fetch (~0.1 s), on a loaded machine
 
 
 def test_with_a_batch_linger_records_arriving_within_it_share_one_transaction(
@@ -94,13 +93,26 @@ def test_with_a_batch_linger_records_arriving_within_it_share_one_transaction(
     (cleaner,) = start_workers("cleaner", extra_env={"WIRESTREAM_CLEANER_BATCH_LINGER_MS": LINGER_MS})
     text = (SEEDS / "000_31c98fa0c6d8e29d.txt").read_text(encoding="utf-8")
     committed = "wirestream_transactions_total{result=committed,stage=cleaner}"
+    fetched = "wirestream_records_fetched_total{stage=cleaner}"
     before = scrape(cleaner.metrics_url()).get(committed, 0.0)
+    fetched_before = scrape(cleaner.metrics_url()).get(fetched, 0.0)
     producer = KafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
     ids = [f"linger-{i}" for i in range(5)]
-    for article_id in ids:  # one partition, one task: a cycle of all five, or one cycle each without
+
+    def wait_fetched(n: int) -> None:
+        """Until the worker's consumer has fetched n records since the test began."""
+        poll_until(
+            lambda: scrape(cleaner.metrics_url()).get(fetched, 0.0) - fetched_before >= n,
+            deadline_s=10,
+            interval_s=0.05,
+            what=f"record {n} fetched",
+        )
+
+    for n, article_id in enumerate(ids, start=1):  # one partition, one task: one cycle of all five
         producer.send(kafka.topic(RAW), key=article_id.encode(), value=_raw(article_id, text), partition=0)
         producer.flush()
-        time.sleep(0.15)  # spread the arrivals over ~0.75 s: longer than a cycle, inside the linger
+        # each arrives in a fetch of its own before the next: without the linger, a cycle each
+        wait_fetched(n)
     producer.close()
     out = collect_until(
         kafka, [kafka.topic(CLEAN)], lambda rs: {r.value["parent_id"] for r in rs} >= set(ids), deadline_s=60
