@@ -98,7 +98,15 @@ def test_pipeline_end_to_end_over_sasl_ssl(secure_broker: secure.SecureBrokerSet
         wanted = set(summary.article_ids)
 
         def every_seed_out(seen: list[Record]) -> bool:
-            return wanted <= {r.value.get("parent_id") for r in seen if isinstance(r.value, dict)}
+            """Every part of every seed: a glued seed's second part may come after its first."""
+            parts: dict[str, set[int]] = {}
+            expected: dict[str, int] = {}
+            for r in seen:
+                if isinstance(r.value, dict) and isinstance(r.value.get("source"), dict):
+                    parent = str(r.value.get("parent_id"))
+                    parts.setdefault(parent, set()).add(int(r.value["source"].get("part", 1)))
+                    expected[parent] = int(r.value["source"].get("parts", 1))
+            return all(len(parts.get(p, ())) >= expected.get(p, 1) for p in wanted) and wanted <= set(parts)
 
         out = collect_until(admin, [admin.topic(ENRICHED)], every_seed_out, deadline_s=120.0)
     finally:
