@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
+from typing import Protocol
 
 from services.core.models import CleanArticle, TaggedArticle
 from services.core.outcomes import Rejection
 from services.core.stage import Emit, Stage
 from services.tagger.embedding import Engine
-from services.tagger.logic import Tagger
 
 STAGE = "tagger"
 
-Embed = Callable[[list[TaggedArticle]], list[list[float]]]
+class ArticleTagger(Protocol):
+    """What the stage needs of a tagger (``services.tagger.logic.Tagger``)."""
+
+    def tag(self, article: CleanArticle, *, now: datetime) -> TaggedArticle:
+        """Return the tagged article."""
+        ...
+
+
+Embed = Callable[[Sequence[CleanArticle]], list[list[float]]]
 
 
 def article_embedder(
@@ -31,30 +40,38 @@ def article_embedder(
         engine=engine,
     )
 
-    def embed(articles: list[TaggedArticle]) -> list[list[float]]:
+    def embed(articles: Sequence[CleanArticle]) -> list[list[float]]:
         return embedder.embed_articles([(a.title, a.lead, a.text) for a in articles])
 
     return embed
 
 
 def build_stage(
-    tagger: Tagger, embed: Embed | None = None, *, dlq_max_bytes: int = 64 * 1024
+    tagger: ArticleTagger, embed: Embed | None = None, *, dlq_max_bytes: int = 64 * 1024
 ) -> Stage[CleanArticle]:
-    """Return the tagger stage; ``embed`` adds the multilingual embedding, one call per batch."""
+    """Return the tagger stage; ``embed`` adds the multilingual embedding, one call per batch.
+
+    The embedding reads only the cleaned title, lead and text, so a batch's embedding runs in a
+    thread of its own while the articles are tagged: the engine releases the GIL, and the batch
+    takes the longer of the two instead of their sum.
+    """
+    pool = ThreadPoolExecutor(1, thread_name_prefix="tagger-embed") if embed is not None else None
 
     def run_batch(articles: list[CleanArticle], now: datetime) -> list[Sequence[Emit] | Rejection]:
+        pending: Future[list[list[float]]] | None = None
+        if pool is not None and embed is not None:
+            pending = pool.submit(embed, articles)
         results: list[TaggedArticle | Rejection] = []
         for article in articles:
             try:
                 results.append(tagger.tag(article, now=now))
             except Exception as exc:  # errors are data: this article goes to the DLQ, the rest on
                 results.append(Rejection("processing_error", f"{STAGE} failed: {exc!r}"))
-        tagged = [r for r in results if isinstance(r, TaggedArticle)]
-        if embed is not None and tagged:
-            vectors = iter(embed(tagged))
+        if pending is not None:
+            vectors = pending.result()
             results = [
-                r if isinstance(r, Rejection) else r.model_copy(update={"embedding": next(vectors)})
-                for r in results
+                r if isinstance(r, Rejection) else r.model_copy(update={"embedding": vector})
+                for r, vector in zip(results, vectors, strict=True)
             ]
         return [r if isinstance(r, Rejection) else [Emit("out", r.article_id, r)] for r in results]
 
