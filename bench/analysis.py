@@ -108,6 +108,10 @@ def analyse(out: dict[str, Any]) -> dict[str, Any]:
         "streaming_over_offline": _ratio(x1, off),
         "best_streaming_over_offline": _ratio(max(x1, x2 or 0.0), off),
         "scaling_x2_over_x1": _ratio(x2, x1),
+        # What limits the scaling: the machine's CPU (all cores, every process) during each run.
+        "machine_cpu_busy_share": {
+            k: out[k].get("machine_cpu_busy_share") for k in ("pipeline_x1", "pipeline_x2") if k in out
+        },
         "pipeline_over_passthrough": _ratio(x1, out["passthrough_x1"]["articles_per_s"]),
         "passthrough_over_raw_kafka": _ratio(
             out["passthrough_x1"]["articles_per_s"], out["raw_kafka"]["pass_msgs_per_s"]

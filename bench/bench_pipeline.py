@@ -15,7 +15,7 @@ from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 
-from bench.procs import cpu_seconds, messages_in, start_process, wait_assigned
+from bench.procs import busy_share, cpu_seconds, machine_cpu_ticks, messages_in, start_process, wait_assigned
 from services.core.ingest import Payload, new_article_id, to_raw
 from services.core.kafka import admin_client, ensure_topics
 from services.core.settings import CLEAN, DLQ, DUPLICATES, ENRICHED, RAW, TAGGED, KafkaSettings
@@ -186,7 +186,9 @@ def streaming(
             outputs=(ENRICHED,) if kind == "passthrough" else (ENRICHED, DUPLICATES, DLQ),
             label=label or f"{kind} x{per_stage}",
         )
+        ticks0 = machine_cpu_ticks()
         result = runner.run(kafka, variants, config)
+        machine_busy = busy_share(ticks0, machine_cpu_ticks())
         cpu = {w.process.pid: cpu_seconds(w.process.pid) - cpu0[w.process.pid] for w in workers}
         msgs = {w.process.pid: messages_in(w) - in0[w.process.pid] for w in workers}
     finally:
@@ -212,6 +214,9 @@ def streaming(
         "dlq": summary["dlq_count"],
         "statuses": summary["statuses"],
         "cpu": per_stage_cpu,
+        # Every process on the machine (workers, broker, load driver) over the run, as a share of
+        # all cores: near 1.0, more workers cannot go faster.
+        "machine_cpu_busy_share": machine_busy,
         "changelog_records_per_article": {
             t: round(n / max(summary["produced"], 1), 2) for t, n in changelog_records(kafka).items()
         },

@@ -62,6 +62,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def machine_cpu_ticks() -> tuple[int, int]:
+    """Return (busy, total) CPU ticks of the whole machine since boot, all cores (Linux /proc/stat)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+    return sum(values) - idle, sum(values)
+
+
+def busy_share(before: tuple[int, int], after: tuple[int, int]) -> float:
+    """Share of the machine's CPU capacity (all cores) that was busy between two readings."""
+    total = after[1] - before[1]
+    return round((after[0] - before[0]) / total, 3) if total > 0 else 0.0
+
+
 def messages_in(worker: WorkerProcess) -> float:
     """Return the worker's ``wirestream_messages_in_total`` for its stage."""
     return scrape(worker.metrics_url()).get(f"wirestream_messages_in_total{{stage={worker.stage}}}", 0.0)

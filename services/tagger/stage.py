@@ -14,6 +14,7 @@ from services.tagger.embedding import Engine
 
 STAGE = "tagger"
 
+
 class ArticleTagger(Protocol):
     """What the stage needs of a tagger (``services.tagger.logic.Tagger``)."""
 
