@@ -11,6 +11,7 @@ import ahocorasick  # type: ignore[import-not-found]
 
 from services.core.models import Entity
 from services.tagger.gazetteer import Gazetteer
+from services.tagger.yake_fast import stopwords_folder
 
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _MASK = "\u2016"  # a non-word character that breaks runs where linked mentions were
@@ -35,7 +36,7 @@ def _load_stopwords(lang: str) -> frozenset[str]:
     """YAKE's stopword list for a language, plus the curated title words."""
     words: set[str] = set()
     try:
-        text = resources.files("yake").joinpath("core", "StopwordsList", f"stopwords_{lang}.txt")
+        text = stopwords_folder() / f"stopwords_{lang}.txt"
         words.update(w.strip().lower() for w in text.read_text(encoding="utf-8").splitlines())
     except (FileNotFoundError, UnicodeDecodeError):
         pass
