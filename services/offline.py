@@ -63,6 +63,7 @@ class OfflinePipeline:
         deduper_config: DeduperConfig | None = None,
         embedding_backend: str = "e5",
         max_message_bytes: int = MAX_MESSAGE_BYTES,
+        overlap_embedding: bool = True,
     ) -> None:
         self.max_message_bytes = max_message_bytes
         self.boilerplate_store: dict[str, Any] = {}
@@ -71,7 +72,7 @@ class OfflinePipeline:
             cleaner_config or CleanerConfig(), self.boilerplate_store
         )
         self.tagger: Stage[CleanArticle] = build_tagger(
-            tagger or Tagger(), article_embedder(embedding_backend)
+            tagger or Tagger(), article_embedder(embedding_backend), overlap=overlap_embedding
         )
         deduper = PartitionedDeduper(self.dedupe_store, 1, deduper_config or DeduperConfig())
         self.deduper: Stage[TaggedArticle] = build_deduper(deduper, forward_exact=True)

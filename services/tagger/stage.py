@@ -48,15 +48,20 @@ def article_embedder(
 
 
 def build_stage(
-    tagger: ArticleTagger, embed: Embed | None = None, *, dlq_max_bytes: int = 64 * 1024
+    tagger: ArticleTagger,
+    embed: Embed | None = None,
+    *,
+    dlq_max_bytes: int = 64 * 1024,
+    overlap: bool = True,
 ) -> Stage[CleanArticle]:
     """Return the tagger stage; ``embed`` adds the multilingual embedding, one call per batch.
 
     The embedding reads only the cleaned title, lead and text, so a batch's embedding runs in a
     thread of its own while the articles are tagged: the engine releases the GIL, and the batch
-    takes the longer of the two instead of their sum.
+    takes the longer of the two instead of their sum. ``overlap=False`` embeds after the tagging on
+    the calling thread (the same results; for profilers that see one thread).
     """
-    pool = ThreadPoolExecutor(1, thread_name_prefix="tagger-embed") if embed is not None else None
+    pool = ThreadPoolExecutor(1, thread_name_prefix="tagger-embed") if embed and overlap else None
 
     def run_batch(articles: list[CleanArticle], now: datetime) -> list[Sequence[Emit] | Rejection]:
         pending: Future[list[list[float]]] | None = None
@@ -68,8 +73,8 @@ def build_stage(
                 results.append(tagger.tag(article, now=now))
             except Exception as exc:  # errors are data: this article goes to the DLQ, the rest on
                 results.append(Rejection("processing_error", f"{STAGE} failed: {exc!r}"))
-        if pending is not None:
-            vectors = pending.result()
+        if embed is not None:
+            vectors = pending.result() if pending is not None else embed(articles)
             results = [
                 r if isinstance(r, Rejection) else r.model_copy(update={"embedding": vector})
                 for r, vector in zip(results, vectors, strict=True)

@@ -62,3 +62,22 @@ def test_the_embedding_runs_while_the_articles_are_tagged() -> None:
     out = stage.batch_fn([make_article("a-0", "some text"), make_article("a-1", "more text")], NOW)
     assert overlapped == [True]
     assert all(not isinstance(o, Rejection) for o in out)
+
+
+def test_without_overlap_the_same_vectors_come_on_the_calling_thread() -> None:
+    caller = threading.get_ident()
+    threads: list[int] = []
+
+    def embed(batch: Sequence[CleanArticle]) -> list[list[float]]:
+        threads.append(threading.get_ident())
+        return [_vector(a) for a in batch]
+
+    articles = [make_article(f"a-{i}", "y" * (5 + i)) for i in range(3)]
+    stage = build_stage(FakeTagger(), embed, overlap=False)
+    assert stage.batch_fn is not None
+    out = stage.batch_fn(articles, NOW)
+    assert threads == [caller]
+    for i, emits in enumerate(out):
+        assert not isinstance(emits, Rejection)
+        tagged = emits[0].value
+        assert isinstance(tagged, TaggedArticle) and tagged.embedding == _vector(articles[i])
