@@ -9,8 +9,8 @@ listed by ``python -m bench.story_review`` so a reviewer can add them.
 
 from __future__ import annotations
 
+import hashlib
 import json
-import random
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -42,10 +42,13 @@ def flagged_pairs(stream: list[TaggedArticle], events: dict[str, EnrichedArticle
 def sample(
     stream: list[TaggedArticle], events: dict[str, EnrichedArticle], seed: int = 0
 ) -> tuple[list[tuple[str, str]], list[tuple[str, list[str]]]]:
-    """A seeded sample of same-story pairs (article, leader) and the largest clusters, held-out half."""
+    """A hash-ordered sample of same-story pairs (article, leader) and the largest stories, held-out half."""
     held = [a.article_id for a in stream[len(stream) // 2 :]]
     flagged = flagged_pairs(stream, events)
-    pairs = random.Random(seed).sample(flagged, min(SAMPLE_PAIRS, len(flagged)))
+    # Hash-ordered, not random.sample: a pair's place depends on the pair alone, so a small change
+    # of the flagged set changes the sample only where the flagged pairs change.
+    pairs = sorted(flagged, key=lambda p: hashlib.sha256(f"{seed}|{p[0]}|{p[1]}".encode()).hexdigest())
+    pairs = pairs[:SAMPLE_PAIRS]
     members: dict[str, list[str]] = defaultdict(list)
     for i in held:
         members[events[i].story_id].append(i)
