@@ -28,13 +28,13 @@ from typing import Any
 
 import yake  # type: ignore[import-untyped]
 
+from bench.story_corpus import DATASETS, REUTERS, SEMEVAL, reuters_records
 from services.loadtest.report import write_json
 from services.tagger.language import LanguageDetector
 from services.tagger.logic import TaggerConfig
 from services.tagger.yake_fast import FastYake
 
 REPO = Path(__file__).resolve().parents[1]
-DATASETS = REPO.parent / "shared" / "datasets"
 MAX_CHARS = 6000
 CONFIG: dict[str, Any] = {"n": 3, "dedup_lim": 0.7, "top": 16}
 
@@ -62,15 +62,14 @@ def _spaced(items: list[Text], count: int) -> list[Text]:
 
 def reuters_texts(count: int) -> list[Text]:
     """``count`` Reuters stories spread over the stream (English)."""
-    lines = (DATASETS / "reuters21578_dev_en.jsonl").read_text(encoding="utf-8").splitlines()
-    texts = [("en", json.loads(line)["text"][:MAX_CHARS]) for line in lines]
+    texts = [("en", record.text[:MAX_CHARS]) for record in reuters_records(path=REUTERS)]
     return _spaced([t for t in texts if t[1].strip()], count)
 
 
 def semeval_texts(count: int) -> list[Text]:
     """``count`` SemEval article texts (both texts of each pair, English and German) spread over the file."""
     texts: list[Text] = []
-    for line in (DATASETS / "semeval2022_task8_dev_en_de.jsonl").read_text(encoding="utf-8").splitlines():
+    for line in SEMEVAL.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         texts += [(row["lang1"], row["text1"][:MAX_CHARS]), (row["lang2"], row["text2"][:MAX_CHARS])]
     return _spaced([t for t in texts if t[1].strip()], count)
@@ -96,9 +95,10 @@ def measure(texts: list[Text], rounds: int) -> dict[str, Any]:
     differing: list[int] = []
     for i, (lang, text) in enumerate(texts):
         theirs, ours = impls["yake"][lang](text), impls["fast"][lang](text)
-        same += _same(theirs, ours, exact=False)
-        exact += _same(theirs, ours, exact=True)
-        if not _same(theirs, ours, exact=False):
+        close = _same(theirs, ours, exact=False)
+        same += close
+        exact += close and _same(theirs, ours, exact=True)
+        if not close:
             differing.append(i)
     times: dict[str, list[float]] = {"yake": [], "fast": []}
     per_text: dict[str, list[float]] = {"yake": [0.0] * len(texts), "fast": [0.0] * len(texts)}

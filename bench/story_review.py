@@ -33,18 +33,15 @@ def load_review(path: Path = REVIEW) -> dict[str, dict[str, Any]]:
     return data
 
 
-def flagged_pairs(stream: list[TaggedArticle], events: dict[str, EnrichedArticle]) -> list[tuple[str, str]]:
-    """Every same-story pair (article, leader) of the stream's held-out half, sorted."""
-    held = [a.article_id for a in stream[len(stream) // 2 :]]
-    return sorted((i, events[i].story_id) for i in held if events[i].duplicate.status == "same_story")
+Pair = tuple[str, str]  # (article, story leader)
 
 
 def sample(
     stream: list[TaggedArticle], events: dict[str, EnrichedArticle], seed: int = 0
-) -> tuple[list[tuple[str, str]], list[tuple[str, list[str]]]]:
-    """A hash-ordered sample of same-story pairs (article, leader) and the largest stories, held-out half."""
+) -> tuple[list[Pair], list[tuple[str, list[str]]], list[Pair]]:
+    """Of the held-out half: a hash-ordered sample of same-story pairs, the largest stories, all pairs."""
     held = [a.article_id for a in stream[len(stream) // 2 :]]
-    flagged = flagged_pairs(stream, events)
+    flagged = sorted((i, events[i].story_id) for i in held if events[i].duplicate.status == "same_story")
     # Hash-ordered, not random.sample: a pair's place depends on the pair alone, so a small change
     # of the flagged set changes the sample only where the flagged pairs change.
     pairs = sorted(flagged, key=lambda p: hashlib.sha256(f"{seed}|{p[0]}|{p[1]}".encode()).hexdigest())
@@ -54,20 +51,18 @@ def sample(
         members[events[i].story_id].append(i)
     stories = [(sid, ids) for sid, ids in members.items() if len(ids) > 1]
     stories.sort(key=lambda s: (-len(s[1]), s[0]))
-    return pairs, stories[:CLUSTERS]
+    return pairs, stories[:CLUSTERS], flagged
 
 
 def review_figures(
     stream: list[TaggedArticle], events: dict[str, EnrichedArticle], seed: int = 0
 ) -> dict[str, Any]:
     """Precision of the sampled pairs and the share of largest clusters judged one story."""
-    pairs, clusters = sample(stream, events, seed)
+    pairs, clusters, flagged = sample(stream, events, seed)
     review = load_review()
     judged = [review["pairs"][f"{a}|{b}"]["same"] for a, b in pairs if f"{a}|{b}" in review["pairs"]]
     stories = [review["clusters"][sid]["story"] for sid, _ in clusters if sid in review["clusters"]]
-    # A small change of the flagged set redraws much of the seeded sample, so every flagged pair
-    # that any earlier sample had judged is counted too: a larger, if not random, sample.
-    flagged = flagged_pairs(stream, events)
+    # Every flagged pair that any sample so far has judged, too: a larger, if not random, sample.
     known = [review["pairs"][f"{a}|{b}"]["same"] for a, b in flagged if f"{a}|{b}" in review["pairs"]]
     return {
         "sampled_pairs": len(pairs),
@@ -88,7 +83,7 @@ def unjudged(
 ) -> dict[str, Any]:
     """What a reviewer still has to judge: pair texts and cluster titles."""
     by_id = {a.article_id: a for a in stream}
-    pairs, clusters = sample(stream, events, seed)
+    pairs, clusters, _ = sample(stream, events, seed)
     review = load_review()
 
     def show(article_id: str) -> str:
