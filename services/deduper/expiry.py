@@ -40,13 +40,17 @@ class Expirer:
         """Keys that ``enqueue`` reads: the slot counter of the article's hour, the stored-article counter."""
         return [k.exp_count_key(when // k.HOUR), f"{self.meta}:docs"]
 
-    def enqueue(self, article_id: str, when: int, values: Mapping[str, Any]) -> dict[str, Any]:
-        """Writes that queue a newly stored article for expiry (its own slot) and count it."""
+    def enqueue(
+        self, article_id: str, when: int, values: Mapping[str, Any], *, record: bool = True
+    ) -> dict[str, Any]:
+        """Writes that queue a newly stored article (or stub) for expiry and count a record."""
         hour = when // k.HOUR
         counter, docs = self.queue_keys(article_id, when)
         slot = int(values.get(counter) or 0)
-        stored = int(values.get(docs) or 0) + 1
-        return {k.exp_slot_key(hour, slot): article_id, counter: slot + 1, docs: stored}
+        writes: dict[str, Any] = {k.exp_slot_key(hour, slot): article_id, counter: slot + 1}
+        if record:
+            writes[docs] = int(values.get(docs) or 0) + 1
+        return writes
 
     def total_evictions(self) -> int:
         """Evictions recorded in the state (all instances that shared it)."""
@@ -78,23 +82,34 @@ class Expirer:
         return evicted
 
     def evict(self, article_id: str) -> int:
-        """Remove one article's record and its refs under every index key; 1 if it was stored."""
+        """Remove one article's record (or stub) and its refs under every index key; 1 if it was stored."""
         doc = self.store.pop(k.doc_key(article_id), None)
         if doc is None:
+            stub = self.store.pop(k.stub_key(article_id), None)
+            if stub is not None:
+                self._unlist(article_id, stub.get("b") or [])
             return 0
-        fp = k.fp_key(doc.get("f", ""))
-        first = self.store.get(fp)
-        if first is not None and first["id"] == article_id:
-            del self.store[fp]
-        for key in listed_under(doc, self.mh_bands, self.mh_rows, self.entity_keys, story=True):
-            refs = k.drop_ref(self.store.get(key), article_id)
-            if refs:
-                self.store[key] = refs
-            else:
-                self.store.pop(key, None)
+        self._unlist(article_id, [k.fp_key(doc.get("f", "")), *self._listed(doc)])
         counter = f"{self.meta}:docs"
         self.store[counter] = max(0, int(self.store.get(counter) or 0) - 1)
         total = f"{self.meta}:evictions"
         self.store[total] = int(self.store.get(total) or 0) + 1
         self.evictions += 1
         return 1
+
+    def _listed(self, doc: Mapping[str, Any]) -> list[str]:
+        return listed_under(doc, self.mh_bands, self.mh_rows, self.entity_keys, story=True)
+
+    def _unlist(self, article_id: str, keys: list[str]) -> None:
+        """Drop the article from these buckets, and a fingerprint among them that names it."""
+        for key in keys:
+            if key.startswith("fp:"):
+                first = self.store.get(key)
+                if first is not None and first["id"] == article_id:
+                    del self.store[key]
+                continue
+            refs = k.drop_ref(self.store.get(key), article_id)
+            if refs:
+                self.store[key] = refs
+            else:
+                self.store.pop(key, None)

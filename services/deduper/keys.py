@@ -1,6 +1,7 @@
 """Key layout of the deduper's state: every read and write is a lookup by one of these keys.
 
 - ``doc:<article_id>``         → the stored record of one article (verdict, signatures, entities, time)
+- ``ix:<article_id>``          → stub where the record is not kept: ``{t, b: the buckets it is listed under}``
 - ``fp:<sha256>``              → first article seen with that normalised text
 - ``mh:<band>:<hash>``         → bounded list of ``[article_id, epoch_s]`` refs (MinHash LSH band)
 - ``emb:<dim>:<band>:<code>``  → bounded refs (random-hyperplane LSH band of the embedding)
@@ -18,11 +19,17 @@ DAY = 86_400
 HOUR = 3_600
 
 Ref = list[Any]  # [article_id: str, epoch_seconds: int]
+Candidate = list[Any]  # [article_id: str, buckets shared: int, newest epoch_seconds: int]
 
 
 def doc_key(article_id: str) -> str:
     """Key of an article's record."""
     return f"doc:{article_id}"
+
+
+def stub_key(article_id: str) -> str:
+    """Key of an article's stub on a partition that indexes it but does not hold its record."""
+    return f"ix:{article_id}"
 
 
 def fp_key(fingerprint: str) -> str:
@@ -66,3 +73,8 @@ def add_ref(refs: Any, article_id: str, when: int, cutoff: float, limit: int) ->
 def drop_ref(refs: Any, article_id: str) -> list[Ref]:
     """The ref list without this article."""
     return [r for r in (refs or []) if r[0] != article_id]
+
+
+def rank(candidates: Iterable[Candidate], limit: int) -> list[Candidate]:
+    """The ``limit`` best candidates: most shared buckets, then newest, then id."""
+    return sorted(candidates, key=lambda c: (-c[1], -c[2], c[0]))[:limit]

@@ -161,16 +161,19 @@ class Deduper:
 
     def doc_keys(self, sig: Signature, values: Mapping[str, Any]) -> list[str]:
         """Second hop: records of the best-ranked candidates found in the index buckets (bounded)."""
+        return [k.doc_key(c[0]) for c in self.candidates(sig, values)]
+
+    def candidates(self, sig: Signature, values: Mapping[str, Any]) -> list[k.Candidate]:
+        """The best-ranked ``[id, hits, newest]`` found in the article's buckets (bounded, in rank order)."""
         hits: Counter[str] = Counter()
         newest: dict[str, int] = {}
-        cutoff = self._cutoff(sig, values)
+        cutoff = self.cutoff(sig, values)
         for key in (*sig.mh_keys, *sig.emb_keys, *sig.ent_keys):
             for ref_id, when in values.get(key) or ():
                 if ref_id != sig.article_id and when >= cutoff:
                     hits[ref_id] += 1
                     newest[ref_id] = when
-        ranked = sorted(hits, key=lambda i: (-hits[i], -newest[i], i))[: self.config.max_candidates]
-        return [k.doc_key(i) for i in ranked]
+        return k.rank([[i, hits[i], newest[i]] for i in hits], self.config.max_candidates)
 
     # -- half 2: decision -----------------------------------------------------------------------
     def decide(self, sig: Signature, values: Mapping[str, Any]) -> Verdict:
@@ -179,7 +182,7 @@ class Deduper:
         if own is not None and "v" in own:
             status, of, sim = own["v"]
             return Verdict(status, of, sim, own["s"], redelivered=True)
-        cutoff = self._cutoff(sig, values)
+        cutoff = self.cutoff(sig, values)
         first = values.get(k.fp_key(sig.fingerprint))
         if first is not None and first["id"] != sig.article_id and first["t"] >= cutoff:
             return Verdict("exact", first["id"], 1.0, first["s"])
@@ -188,6 +191,10 @@ class Deduper:
             for key, doc in values.items()
             if key.startswith("doc:") and key[4:] != sig.article_id and "m" in doc and doc["t"] >= cutoff
         ]
+        return self.judge(sig, docs)
+
+    def judge(self, sig: Signature, docs: list[tuple[str, dict[str, Any]]]) -> Verdict:
+        """Near duplicate, else same story, else unique, among candidate records ``(id, record)``."""
         near = self._best_near(sig, docs)
         if near is not None:
             return near
@@ -251,7 +258,7 @@ class Deduper:
         if verdict.redelivered:
             return {}
         clock = max(int(values.get(self._meta("clock")) or 0), sig.event_time)
-        cutoff = self._cutoff(sig, values)
+        cutoff = self.cutoff(sig, values)
         if sig.event_time < cutoff:
             return {}
         c = self.config
@@ -330,7 +337,7 @@ class Deduper:
             "keys": len(self.store),
         }
 
-    def _cutoff(self, sig: Signature, values: Mapping[str, Any]) -> float:
+    def cutoff(self, sig: Signature, values: Mapping[str, Any]) -> float:
         """Oldest event time still inside the window (the clock is the newest event time seen)."""
         clock = max(int(values.get(self._meta("clock")) or 0), sig.event_time)
         return clock - self.config.window_days * k.DAY

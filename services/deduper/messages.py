@@ -14,7 +14,7 @@ class _Message(BaseModel):
 
 
 class Probe(_Message):
-    """Hop 1 → hop 2: index and judge this article on one owner partition, by its signature."""
+    """Route → each partition to probe: find this article's candidates there, by its signature."""
 
     kind: Literal["probe"] = "probe"
     partition: int = Field(ge=0)
@@ -25,8 +25,18 @@ class Probe(_Message):
     article: TaggedArticle | None = None  # probes written before the signature travelled
 
 
+class Verify(_Message):
+    """Gather → the candidates' home: judge this article against these candidates' records there."""
+
+    kind: Literal["verify"] = "verify"
+    partition: int = Field(ge=0)
+    article_id: str
+    signature: dict[str, Any]
+    candidates: list[str]
+
+
 class Commit(_Message):
-    """Hop 3 → hop 2: the final verdict, to record on an owner partition."""
+    """Gather → every partition probed: the final verdict; store the article there."""
 
     kind: Literal["commit"] = "commit"
     partition: int = Field(ge=0)
@@ -36,19 +46,21 @@ class Commit(_Message):
     of: str | None
     similarity: float | None
     story_id: str
+    signature: dict[str, Any] | None = None  # None: a commit of the three-hop version
 
 
 class Pending(_Message):
-    """Hop 1 → hop 3: the article and the owner partitions whose partial verdicts to wait for."""
+    """Route → gather: the article and the partitions whose answers to wait for."""
 
     kind: Literal["article"] = "article"
     article: TaggedArticle
     partitions: list[int]
     fingerprint: str
+    signature: dict[str, Any] | None = None  # ``wire.to_wire``, for the verify and commit messages
 
 
 class PartialVerdict(_Message):
-    """Hop 2 → hop 3: one owner partition's verdict."""
+    """Probe or verify → gather: one partition's answer (candidates, or a verdict)."""
 
     kind: Literal["partial"] = "partial"
     article_id: str
@@ -58,9 +70,12 @@ class PartialVerdict(_Message):
     similarity: float | None
     story_id: str
     error: str | None = None  # the probe failed there: the gather dead-letters the article
+    phase: Literal["probe", "verify"] = "probe"
+    candidates: list[tuple[str, int, int]] = []  # a probe's: [id, buckets shared, newest]
+    redelivered: bool = False  # a probe at home found the article decided before
 
 
-class IndexMessage(RootModel[Annotated[Probe | Commit, Field(discriminator="kind")]]):
+class IndexMessage(RootModel[Annotated[Probe | Verify | Commit, Field(discriminator="kind")]]):
     """A message of the probes topic."""
 
 

@@ -1,30 +1,31 @@
 """The deduper's index partitioned by key, so that several workers share one consistent index.
 
-Every index key (``fp:``, ``mh:``, ``emb:``, ``ent:``) has one owner partition: ``crc32(key) % P``.
-An article is decided in three hops, each a pure method here (the faust agents only move messages):
+Every index key (``fp:``, ``mh:``, ``emb:``, ``ent:``) has one owner partition, ``crc32(key) % P``,
+and so has every article's record: its home, ``crc32("doc:<id>") % P``, the one partition that
+keeps it. An article is decided in four hops, each a pure method here (the faust agents only move
+messages):
 
-1. ``route``  (keyed by article): which owner partitions hold the article's keys.
-2. ``probe``  (on each owner partition): a ``Deduper`` over that partition's slice of the state
-   reads the owned keys, decides a partial verdict from the candidates found there (their records
-   are stored on every partition that owns one of their keys, so verification stays local) and
-   writes the owned keys.
-3. ``combine`` (keyed by article): the best partial verdict wins; ``commit`` then tells the owner
-   partitions the final verdict, so later articles inherit the right ``story_id``.
+1. ``route``   (keyed by article): the owner partitions of its keys, and its home.
+2. ``probe``   (on each of them): the candidates found in the buckets owned there (ids, shared
+   buckets, newest), or a verdict that needs no record: an exact copy (the fingerprint's owner) or
+   a redelivery (the home holds the article's own record).
+3. ``verify``  (on each candidate's home, once the gather merged and ranked the candidates): the
+   article judged against the candidates' records kept there.
+4. ``combine`` (keyed by article): the best verdict wins; ``commit`` then stores the article on
+   each partition: its record at home, a stub elsewhere (the buckets it is listed under).
 
-Who is the original: the first article the deduper decided. While two matching articles are both
-in flight, only the earlier-ingested one may be the original, so no two articles point at each
-other; in a burst where both are in flight at once and the later one is judged first everywhere,
-both stay ``unique`` (the one case a single-partition index would catch).
-
-Two near-duplicates on different input partitions meet on the partitions that own their shared
-keys, whatever worker reads them. ``process`` runs the three hops in one process (offline path).
+Who is the original: the first article the deduper decided. Records are written by the commit
+only, so every record is final; while two matching articles are both in flight, only the
+earlier-ingested one may hold their text's fingerprint, so no two articles point at each other. In
+a burst where both are in flight at once, both stay ``unique`` (the one case a single store would
+catch). ``process`` runs the hops in one process (offline path).
 """
 
 from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -42,6 +43,11 @@ RANK: dict[str, int] = {"unique": 0, "same_story": 1, "near": 2, "exact": 3}
 def owner(key: str, partitions: int) -> int:
     """The partition that owns an index key."""
     return zlib.crc32(key.encode()) % partitions
+
+
+def home(article_id: str, partitions: int) -> int:
+    """The partition that keeps an article's record."""
+    return owner(k.doc_key(article_id), partitions)
 
 
 def is_index_key(key: str) -> bool:
@@ -74,22 +80,27 @@ class PrefixedStore(MutableMapping[str, Any]):
 
 @dataclass(frozen=True)
 class Partial:
-    """One owner partition's verdict for an article."""
+    """One partition's answer: a probe's candidates (or settled verdict), or a verification's verdict."""
 
     partition: int
     status: DuplicateStatus
     of: str | None
     similarity: float | None
     story_id: str
+    candidates: tuple[k.Candidate, ...] = ()
+    redelivered: bool = False
 
     def to_json(self) -> list[Any]:
         """Compact JSON form."""
-        return [self.partition, self.status, self.of, self.similarity, self.story_id]
+        head = [self.partition, self.status, self.of, self.similarity, self.story_id]
+        return [*head, [list(c) for c in self.candidates], self.redelivered]
 
     @classmethod
     def from_json(cls, data: list[Any]) -> Partial:
-        """Inverse of ``to_json``."""
-        return cls(int(data[0]), data[1], data[2], data[3], str(data[4]))
+        """Inverse of ``to_json`` (the first five fields alone: a partial verdict of an older version)."""
+        candidates = tuple(list(c) for c in data[5]) if len(data) > 5 else ()
+        redelivered = bool(data[6]) if len(data) > 6 else False
+        return cls(int(data[0]), data[1], data[2], data[3], str(data[4]), candidates, redelivered)
 
 
 def combine(article_id: str, partials: list[Partial]) -> Verdict:
@@ -100,6 +111,34 @@ def combine(article_id: str, partials: list[Partial]) -> Verdict:
     if best.status == "unique":
         return Verdict("unique", None, None, article_id)
     return Verdict(best.status, best.of, best.similarity, best.story_id)
+
+
+def settle(article_id: str, found: list[Partial]) -> Verdict | None:
+    """The verdict the probes settle alone, or None when candidates remain to be verified.
+
+    Settled: a redelivery (the home's record of the article), an exact copy (the fingerprint's
+    owner), partial verdicts of an older version, or no candidate at all (unique).
+    """
+    for p in found:
+        if p.redelivered:
+            return Verdict(p.status, p.of, p.similarity, p.story_id, redelivered=True)
+    if any(p.status != "unique" for p in found) or not any(p.candidates for p in found):
+        return combine(article_id, found)
+    return None
+
+
+def shortlist(found: list[Partial], limit: int, partitions: int) -> dict[int, list[str]]:
+    """The best ``limit`` candidates over all probes (shared buckets summed), grouped by their home."""
+    merged: dict[str, k.Candidate] = {}
+    for p in found:
+        for cid, hits, newest in p.candidates:
+            c = merged.setdefault(cid, [cid, 0, 0])
+            c[1] += int(hits)
+            c[2] = max(c[2], int(newest))
+    plan: dict[int, list[str]] = {}
+    for cid, _, _ in k.rank(merged.values(), limit):
+        plan.setdefault(home(cid, partitions), []).append(cid)
+    return dict(sorted(plan.items()))
 
 
 class PartitionedDeduper:
@@ -134,79 +173,175 @@ class PartitionedDeduper:
         return self.shard(0).signature(article)
 
     def route(self, article: TaggedArticle) -> list[int]:
-        """Hop 1: the owner partitions of the article's index keys."""
+        """Hop 1: the partitions to probe for an article."""
         return self.routes(self.signature(article))
 
     def routes(self, sig: Signature) -> list[int]:
-        """The owner partitions of a signature's index keys."""
+        """The owner partitions of a signature's index keys, and the home of its record."""
         keys = [key for key in self.shard(0).keys_for(sig) if is_index_key(key)]
-        return sorted({owner(key, self.partitions) for key in keys})
+        return sorted({home(sig.article_id, self.partitions), *(owner(key, self.partitions) for key in keys)})
 
-    def _owned(self, partition: int) -> Callable[[str], bool]:
-        return lambda key: not is_index_key(key) or owner(key, self.partitions) == partition
+    def _owned(self, partition: int, article_id: str) -> Callable[[str], bool]:
+        """The keys of an article this partition reads and writes: its own index keys, meta keys,
+        and the article's record only at home."""
+        at_home = home(article_id, self.partitions) == partition
+        doc = k.doc_key(article_id)
+
+        def owned(key: str) -> bool:
+            if key == doc:
+                return at_home
+            return not is_index_key(key) or owner(key, self.partitions) == partition
+
+        return owned
+
+    def _values(self, partition: int, sig: Signature) -> dict[str, Any]:
+        owned = self._owned(partition, sig.article_id)
+        shard = self.shard(partition)
+        return _read(shard.store, [key for key in shard.keys_for(sig) if owned(key)])
 
     def probe(self, partition: int, article: TaggedArticle, sig: Signature | None = None) -> Partial:
-        """Hop 2: decide on this partition's candidates, then index the article's owned keys."""
+        """Hop 2: this partition's candidates for the article (or the verdict that settles it)."""
         sig = sig or self.signature(article)  # the signature does not depend on the partition
         return self.probe_signature(partition, sig, arrival_order(article))
 
     def probe_signature(self, partition: int, sig: Signature, mine: tuple[int, str]) -> Partial:
         """``probe`` from the article's signature and arrival order (what a probe message carries)."""
         shard = self.shard(partition)
-        owned = self._owned(partition)
-        values = _read(shard.store, [key for key in shard.keys_for(sig) if owned(key)])
-        values.update(_read(shard.store, shard.doc_keys(sig, values)))
-        # Only final records (the gather committed their verdict) may be an original: a record
-        # still in flight may be judging this article right now elsewhere, or end up a duplicate
-        # itself, so pointing at it could make a pair or leak a provisional story. Two matching
-        # articles both in flight therefore both stay unique (consistent, never contradictory).
-        for key in [key for key in values if key.startswith("doc:") and key[4:] != sig.article_id]:
-            if not values[key].get("k"):
-                del values[key]
+        values = self._values(partition, sig)
+        own = values.get(k.doc_key(sig.article_id))
+        if own is not None and "v" in own:  # at home: the article was decided before
+            status, of, sim = own["v"]
+            return Partial(partition, status, of, sim, own["s"], redelivered=True)
         fp_key = k.fp_key(sig.fingerprint)
-        keep_fp = False
-        first = values.get(fp_key)
-        if first is not None and first["id"] != sig.article_id and not first.get("k"):
-            del values[fp_key]  # its holder is in flight: not an original yet
-            # the earlier-ingested article of a text holds its fingerprint; a later one yields it
-            keep_fp = _order_of(first) < mine
-        verdict = shard.decide(sig, values)
-        for key, value in shard.updates(sig, verdict, values).items():
-            if not owned(key) or (key == fp_key and keep_fp):
-                continue
-            if key in (k.doc_key(sig.article_id), fp_key) and value is not None:
-                value = {**value, "o": list(mine)}
-            if value is None:
-                shard.store.pop(key, None)
-            else:
-                shard.store[key] = value
-        clock = shard.store.get(f"{self.config.meta_prefix}:clock")
-        if clock is not None:
-            self.evictions += shard.expirer.expire_until(int(clock) - self.config.window_days * k.DAY)
-        return Partial(partition, verdict.status, verdict.of, verdict.similarity, verdict.story_id)
+        if owner(fp_key, self.partitions) == partition:
+            cutoff = shard.cutoff(sig, values)
+            first = values.get(fp_key)
+            if first is None or first["t"] < cutoff or first["id"] == sig.article_id:
+                self._hold(partition, sig, mine, values)
+            elif first.get("k"):
+                return Partial(partition, "exact", first["id"], 1.0, first["s"])
+            elif mine < _order_of(first):
+                # A holder still in flight is not an original yet; the earlier-ingested copy of a
+                # text holds its fingerprint meanwhile, so two copies in flight never point at each other.
+                self._hold(partition, sig, mine, values)
+        return Partial(partition, "unique", None, None, sig.article_id, tuple(shard.candidates(sig, values)))
 
-    def commit(self, partition: int, article_id: str, fingerprint: str, verdict: Verdict) -> None:
-        """Hop 2, later: record the final verdict in this partition's records of the article."""
+    def _hold(self, partition: int, sig: Signature, mine: tuple[int, str], values: dict[str, Any]) -> None:
+        """Take the fingerprint for an article in flight, with a stub that expires it if never committed."""
+        fp_key = k.fp_key(sig.fingerprint)
+        first = values.get(fp_key)
+        if first is not None and first["id"] == sig.article_id:
+            return
+        self.shard(partition).store[fp_key] = {
+            "id": sig.article_id,
+            "s": sig.article_id,
+            "t": sig.event_time,
+            "o": list(mine),
+        }
+        self._queue(partition, sig, k.stub_key(sig.article_id), {"t": sig.event_time, "b": [fp_key]}, values)
+
+    def verify(self, partition: int, sig: Signature, candidates: list[str]) -> Partial:
+        """Hop 3, on the candidates' home: the article judged against the records kept here."""
+        shard = self.shard(partition)
+        clock = f"{self.config.meta_prefix}:clock"
+        values = _read(shard.store, [clock])
+        cutoff = shard.cutoff(sig, values)
+        docs = []
+        for cid in candidates:
+            doc = shard.store.get(k.doc_key(cid))
+            # only committed records (``k``) are originals; records of an older version may not be
+            if (
+                cid != sig.article_id
+                and doc is not None
+                and doc.get("k")
+                and "m" in doc
+                and doc["t"] >= cutoff
+            ):
+                docs.append((cid, doc))
+        v = shard.judge(sig, docs)
+        return Partial(partition, v.status, v.of, v.similarity, v.story_id)
+
+    def commit(self, partition: int, sig: Signature, verdict: Verdict) -> None:
+        """Hop 4, later: store the decided article here (record at home, stub elsewhere), then expire."""
+        shard = self.shard(partition)
+        store = shard.store
+        owned = self._owned(partition, sig.article_id)
+        at_home = home(sig.article_id, self.partitions) == partition
+        values = self._values(partition, sig)
+        if k.doc_key(sig.article_id) in values:
+            return  # committed before: the first commit stands (a stub's rewrite is idempotent)
+        writes = shard.updates(sig, replace(verdict, redelivered=False), values)
+        record = writes.pop(k.doc_key(sig.article_id), None)
+        if record is not None:
+            fp_key = k.fp_key(sig.fingerprint)
+            buckets = [key for key in writes if reindex.is_bucket_key(key) and owned(key)]
+            holds = owner(fp_key, self.partitions) == partition and verdict.status != "exact"
+            if holds:
+                self._finalise_fp(partition, sig, verdict, values)
+            for key in buckets:
+                store[key] = writes[key]
+            if at_home:
+                if "h" in record:  # this partition's story buckets only (the others list it themselves)
+                    record["h"] = [key for key in record["h"] if owned(key)]
+                self._queue(partition, sig, k.doc_key(sig.article_id), {**record, "k": 1}, values)
+            elif buckets or holds:
+                stub = {"t": sig.event_time, "b": [*buckets, *([fp_key] if holds else [])]}
+                self._queue(partition, sig, k.stub_key(sig.article_id), stub, values)
+            clock = f"{self.config.meta_prefix}:clock"
+            if clock in writes and (at_home or buckets or holds):
+                store[clock] = writes[clock]
+        now = store.get(f"{self.config.meta_prefix}:clock")
+        if now is not None:
+            self.evictions += shard.expirer.expire_until(int(now) - self.config.window_days * k.DAY)
+
+    def _queue(
+        self, partition: int, sig: Signature, key: str, value: dict[str, Any], values: dict[str, Any]
+    ) -> None:
+        """Store an article's record or stub here, queued for expiry once (a record replaces the stub)."""
+        shard = self.shard(partition)
+        store = shard.store
+        record = key.startswith("doc:")
+        queued = store.pop(k.stub_key(sig.article_id), None) if record else store.get(key)
+        if queued is None:
+            store.update(shard.expirer.enqueue(sig.article_id, sig.event_time, values, record=record))
+        elif record:  # queued by the fingerprint's hold: count the record now
+            docs = f"{self.config.meta_prefix}:docs"
+            store[docs] = int(store.get(docs) or 0) + 1
+        store[key] = value
+
+    def _finalise_fp(self, partition: int, sig: Signature, verdict: Verdict, values: dict[str, Any]) -> None:
+        """The fingerprint's owner: the article's hold becomes final (an original from now on)."""
+        store = self.shard(partition).store
+        fp_key = k.fp_key(sig.fingerprint)
+        first = store.get(fp_key)
+        if (
+            first is None
+            or first["t"] < self.shard(partition).cutoff(sig, values)
+            or first["id"] == sig.article_id
+        ):
+            # final: the arrival order that settled holders in flight is no longer needed
+            store[fp_key] = {"id": sig.article_id, "s": verdict.story_id, "t": sig.event_time, "k": 1}
+
+    def commit_legacy(self, partition: int, article_id: str, fingerprint: str, verdict: Verdict) -> None:
+        """A commit of the three-hop version (no signature): finalise the records it wrote at its probe."""
         store = self.shard(partition).store
         fp_key = k.fp_key(fingerprint)
         first = store.get(fp_key) if owner(fp_key, self.partitions) == partition else None
-        if (
-            first is not None
-            and first["id"] == article_id
-            and (first["s"] != verdict.story_id or not first.get("k"))
-        ):
-            store[fp_key] = {**first, "s": verdict.story_id, "k": 1}  # final: an original from now on
+        if first is not None and first["id"] == article_id:
+            store[fp_key] = {**first, "s": verdict.story_id, "k": 1}
         doc = store.get(k.doc_key(article_id))
-        if doc is None:
-            return
-        canonical = verdict.of if verdict.status in ("near", "exact") and verdict.of else article_id
-        store[k.doc_key(article_id)] = {
-            **doc,
-            "s": verdict.story_id,
-            "v": [verdict.status, verdict.of, verdict.similarity],
-            "c": canonical,
-            "k": 1,  # final: later articles may point to it whatever the ingestion order
-        }
+        if doc is not None:
+            canonical = verdict.of if verdict.status in ("near", "exact") and verdict.of else article_id
+            v = [verdict.status, verdict.of, verdict.similarity]
+            store[k.doc_key(article_id)] = {**doc, "s": verdict.story_id, "v": v, "c": canonical, "k": 1}
+
+    def decide(self, sig: Signature, found: list[Partial]) -> Verdict:
+        """Hops 3 and 4 in one process: settle, or verify the shortlist on its homes and combine."""
+        verdict = settle(sig.article_id, found)
+        if verdict is not None:
+            return verdict
+        plan = shortlist(found, self.config.max_candidates, self.partitions)
+        return combine(sig.article_id, [self.verify(h, sig, ids) for h, ids in plan.items()])
 
     def new_evictions(self) -> int:
         """Evictions since the previous call (for a counter metric)."""
@@ -219,14 +354,15 @@ class PartitionedDeduper:
         return sum(shard.expirer.docs() for shard in self._shards.values())
 
     def process(self, article: TaggedArticle, *, now: datetime) -> EnrichedArticle:
-        """All three hops in one process: the offline path and the unit tests."""
+        """All hops in one process: the offline path and the unit tests."""
         sig = self.signature(article)
-        partials = [self.probe(n, article, sig) for n in self.routes(sig)]
-        verdict = combine(article.article_id, partials)
-        fingerprint = sig.fingerprint
-        for partial in partials:
-            self.commit(partial.partition, article.article_id, fingerprint, verdict)
-        return enrich(article, verdict, fingerprint, now)
+        mine = arrival_order(article)
+        parts = self.routes(sig)
+        verdict = self.decide(sig, [self.probe_signature(n, sig, mine) for n in parts])
+        if not verdict.redelivered:
+            for n in parts:
+                self.commit(n, sig, verdict)
+        return enrich(article, verdict, sig.fingerprint, now)
 
 
 def rebuild_slice(

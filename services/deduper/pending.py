@@ -2,8 +2,9 @@
 
 An entry ``<article id>`` holds the small things that change with every partial verdict (when it
 was opened, the partitions to wait for, the partials so far); the article itself is written once,
-under ``a:<article id>`` (``article_key``), so a partial verdict does not rewrite the article into
-the changelog. Entries written before that split carry the article inline and are still read.
+under ``a:<article id>`` (``article_key``), and its signature under ``s:<article id>``, so a partial
+verdict does not rewrite them into the changelog. Entries written before that split carry the
+article inline and are still read.
 
 Each entry records when it was opened (processing time). At most once a minute per task the
 gather scans its pending entries — few: only articles in flight — and hands back those older
@@ -20,11 +21,24 @@ from typing import Any
 SWEPT = "meta:pending-swept"
 SWEEP_EVERY_S = 60.0
 ARTICLE_PREFIX = "a:"
+SIGNATURE_PREFIX = "s:"
 
 
 def article_key(article_id: str) -> str:
     """The key of an article awaiting its verdicts (written once, beside its entry)."""
     return f"{ARTICLE_PREFIX}{article_id}"
+
+
+def signature_key(article_id: str) -> str:
+    """The key of an awaiting article's signature (the verify and commit messages carry it)."""
+    return f"{SIGNATURE_PREFIX}{article_id}"
+
+
+def close(pending: MutableMapping[str, Any], article_id: str, entry: dict[str, Any]) -> tuple[Any, Any]:
+    """Remove an article's entry, article and signature; return the article (None: never seen), signature."""
+    pending.pop(article_id, None)
+    wired = pending.pop(signature_key(article_id), None)
+    return pop_article(pending, article_id, entry), wired
 
 
 def pop_article(pending: MutableMapping[str, Any], article_id: str, entry: dict[str, Any]) -> Any:
@@ -46,10 +60,9 @@ def expire(
         return []
     pending[SWEPT] = now_s
     out: list[tuple[str, dict[str, Any]]] = []
-    for key in [key for key in pending if not key.startswith(("meta:", ARTICLE_PREFIX))]:
+    for key in [key for key in pending if not key.startswith(("meta:", ARTICLE_PREFIX, SIGNATURE_PREFIX))]:
         entry = pending.get(key)
         if isinstance(entry, dict) and float(entry.get("since", now_s)) < now_s - ttl_s:
-            del pending[key]
-            article = pop_article(pending, key, entry)
+            article, _ = close(pending, key, entry)
             out.append((key, entry if article is None else {**entry, "article": article}))
     return out

@@ -1,6 +1,6 @@
 """The deduper state that is a function of the stored article records, and how to recompute it.
 
-Derived from the ``doc:`` records alone: the index buckets (``mh:``, ``emb:``, ``ent:``: the
+Derived from the ``doc:`` records and ``ix:`` stubs alone: the index buckets (``mh:``, ``emb:``, ``ent:``: the
 newest ``max_refs`` records listed under each), the expiry slots of each event-time hour
 (``exp:``), the event-time clock (the newest record's time: the newest is never evicted) and the
 record count (``<meta>:clock``, ``<meta>:docs``). The streaming deduper does not log them to its
@@ -76,20 +76,28 @@ def rebuild(
     max_refs: int,
     meta_prefix: str = "meta",
 ) -> int:
-    """Write every derived key of a store that holds none (as a restore leaves it); return records."""
+    """Write every derived key of a store that holds none (as a restore leaves it); return records.
+
+    A stub (``ix:``, an article whose record another partition keeps) lists its buckets itself.
+    """
     buckets: dict[str, list[k.Ref]] = {}
     hours: dict[int, list[str]] = {}
     clock: int | None = None
     records = 0
     for key in list(store):
-        if not key.startswith("doc:"):
+        if key.startswith("doc:"):
+            doc = store[key]
+            listed = listed_under(doc, mh_bands, mh_rows, entity_keys, story=story_listed(doc))
+            records += 1
+        elif key.startswith("ix:"):
+            doc = store[key]
+            listed = [bucket for bucket in doc.get("b") or () if is_bucket_key(bucket)]
+        else:
             continue
-        doc = store[key]
-        article_id, when = key[4:], int(doc["t"])
-        records += 1
+        article_id, when = key.partition(":")[2], int(doc["t"])
         clock = when if clock is None else max(clock, when)
         hours.setdefault(when // k.HOUR, []).append(article_id)
-        for bucket in listed_under(doc, mh_bands, mh_rows, entity_keys, story=story_listed(doc)):
+        for bucket in listed:
             if owned(bucket):
                 buckets.setdefault(bucket, []).append([article_id, when])
     for bucket, refs in buckets.items():

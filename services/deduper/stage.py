@@ -10,7 +10,7 @@ import json
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from services.core.clock import bound_article
 from services.core.models import EnrichedArticle, Source, TaggedArticle
@@ -23,9 +23,17 @@ from services.deduper.messages import (
     PartialVerdict,
     Pending,
     Probe,
+    Verify,
 )
-from services.deduper.partitioned import Partial, PartitionedDeduper, arrival_order, combine
-from services.deduper.pending import article_key, expire, pop_article
+from services.deduper.partitioned import (
+    Partial,
+    PartitionedDeduper,
+    arrival_order,
+    combine,
+    settle,
+    shortlist,
+)
+from services.deduper.pending import article_key, close, expire, signature_key
 from services.deduper.verdict import Verdict, enrich
 from services.deduper.wire import from_wire, to_wire
 
@@ -108,14 +116,11 @@ def build_stages(
         article = bound_article(article, now)  # one future clock must not move the window
         sig = deduper.signature(article)
         partitions = deduper.routes(sig)
-        emits = [
-            Emit(
-                "verdicts",
-                article.article_id,
-                Pending(article=article, partitions=partitions, fingerprint=sig.fingerprint),
-            )
-        ]
         wired, order = to_wire(sig), arrival_order(article)
+        pending_msg = Pending(
+            article=article, partitions=partitions, fingerprint=sig.fingerprint, signature=wired
+        )
+        emits = [Emit("verdicts", article.article_id, pending_msg)]
         for n in partitions:
             probe = Probe(
                 partition=n,
@@ -127,23 +132,24 @@ def build_stages(
             emits.append(Emit("probes", article.article_id, probe, partition=n))
         return emits
 
-    def index(message: IndexMessage, now: datetime) -> list[Emit]:
-        msg = message.root
-        if isinstance(msg, Commit):
-            verdict = Verdict(msg.status, msg.of, msg.similarity, msg.story_id)
-            deduper.commit(msg.partition, msg.article_id, msg.fingerprint, verdict)
-            return []
-        article_id = msg.article_id or (msg.article.article_id if msg.article else "")
+    def answer(msg: Probe | Verify) -> PartialVerdict:
+        """A probe's or a verification's answer; when it raises, an answer with the error."""
+        phase: Literal["probe", "verify"] = "verify" if isinstance(msg, Verify) else "probe"
+        article_id = msg.article_id or (
+            msg.article.article_id if isinstance(msg, Probe) and msg.article else ""
+        )
         try:
-            if msg.signature is not None and msg.order is not None:
+            if isinstance(msg, Verify):
+                p = deduper.verify(msg.partition, from_wire(msg.signature), msg.candidates)
+            elif msg.signature is not None and msg.order is not None:
                 p = deduper.probe_signature(msg.partition, from_wire(msg.signature), msg.order)
             elif msg.article is not None:
                 p = deduper.probe(msg.partition, msg.article)
             else:
                 raise ValueError("a probe with neither a signature nor an article")
         except Exception as exc:  # the gather waits for this partition: tell it, it dead-letters
-            error = f"deduper-index failed on partition {msg.partition}: {exc!r}"
-            failed = PartialVerdict(
+            error = f"deduper-index {phase} failed on partition {msg.partition}: {exc!r}"
+            return PartialVerdict(
                 article_id=article_id,
                 partition=msg.partition,
                 status="unique",
@@ -151,16 +157,30 @@ def build_stages(
                 similarity=None,
                 story_id=article_id,
                 error=error,
+                phase=phase,
             )
-            return [Emit("verdicts", article_id, failed)]
-        partial = PartialVerdict(
+        return PartialVerdict(
             article_id=article_id,
             partition=p.partition,
             status=p.status,
             of=p.of,
             similarity=p.similarity,
             story_id=p.story_id,
+            phase=phase,
+            candidates=[(str(c[0]), int(c[1]), int(c[2])) for c in p.candidates],
+            redelivered=p.redelivered,
         )
+
+    def index(message: IndexMessage, now: datetime) -> list[Emit]:
+        msg = message.root
+        if isinstance(msg, Commit):
+            verdict = Verdict(msg.status, msg.of, msg.similarity, msg.story_id)
+            if msg.signature is None:
+                deduper.commit_legacy(msg.partition, msg.article_id, msg.fingerprint, verdict)
+            else:
+                deduper.commit(msg.partition, from_wire(msg.signature), verdict)
+            return []
+        partial = answer(msg)
         return [Emit("verdicts", partial.article_id, partial)]
 
     def gather(message: GatherMessage, now: datetime) -> list[Emit]:
@@ -170,27 +190,56 @@ def build_stages(
         entry = dict(pending.get(article_id) or {"since": now.timestamp()})
         if isinstance(msg, Pending):
             pending[article_key(article_id)] = msg.article.model_dump(mode="json")  # once, not per partial
+            if msg.signature is not None:
+                pending[signature_key(article_id)] = msg.signature
             entry["seen"] = True
             entry["partitions"] = msg.partitions
             entry["fingerprint"] = msg.fingerprint
         else:
-            partials = dict(entry.get("partials") or {})
-            partials[str(msg.partition)] = [msg.partition, msg.status, msg.of, msg.similarity, msg.story_id]
-            entry["partials"] = partials
+            field = "checked" if msg.phase == "verify" else "partials"
+            answers = dict(entry.get(field) or {})
+            head = [msg.partition, msg.status, msg.of, msg.similarity, msg.story_id]
+            answers[str(msg.partition)] = [*head, [list(c) for c in msg.candidates], msg.redelivered]
+            entry[field] = answers
             if msg.error:
                 entry["errors"] = [*(entry.get("errors") or []), msg.error]
-        received = {int(p) for p in entry.get("partials") or {}}
         seen = entry.get("seen") or "article" in entry  # "article": an entry of an older version
-        if not seen or not set(entry["partitions"]) <= received:
+        waiting = entry.get("verify", entry.get("partitions")) or []
+        received = {int(p) for p in entry.get("checked" if "verify" in entry else "partials") or {}}
+        if not seen or not set(waiting) <= received:
             pending[article_id] = entry  # reassigned, never mutated: the changelog sees it
             return stale
-        pending.pop(article_id, None)
-        article = TaggedArticle.model_validate(pop_article(pending, article_id, entry))
         if entry.get("errors"):
+            article = TaggedArticle.model_validate(close(pending, article_id, entry)[0])
             return [*stale, _failed(article, "; ".join(entry["errors"]), now, dlq_max_bytes)]
-        verdict = combine(article_id, [Partial.from_json(v) for v in entry["partials"].values()])
+        if "verify" in entry:
+            verdict = combine(article_id, [Partial.from_json(v) for v in entry["checked"].values()])
+        else:
+            found = [Partial.from_json(v) for v in entry["partials"].values()]
+            settled = settle(article_id, found)
+            if settled is None:
+                plan = shortlist(found, deduper.config.max_candidates, deduper.partitions)
+                wired = _signature(pending, article_id, entry)
+                entry = {**entry, "partials": {}, "verify": list(plan)}
+                pending[article_id] = entry
+                verifies = [
+                    Emit(
+                        "probes",
+                        article_id,
+                        Verify(partition=h, article_id=article_id, signature=wired, candidates=ids),
+                        partition=h,
+                    )
+                    for h, ids in plan.items()
+                ]
+                return [*stale, *verifies]
+            verdict = settled
+        raw, wired = close(pending, article_id, entry)
+        article = TaggedArticle.model_validate(raw)
         fingerprint = str(entry["fingerprint"])
         emits = _final(enrich(article, verdict, fingerprint, now), forward_exact)
+        if verdict.redelivered:
+            return [*stale, *emits]  # decided before: the partitions hold it already
+        wired = wired or to_wire(deduper.signature(article))
         for n in entry["partitions"]:
             commit = Commit(
                 partition=n,
@@ -200,9 +249,18 @@ def build_stages(
                 of=verdict.of,
                 similarity=verdict.similarity,
                 story_id=verdict.story_id,
+                signature=wired,
             )
             emits.append(Emit("probes", article_id, commit, partition=n))
         return [*stale, *emits]
+
+    def _signature(store: MutableMapping[str, Any], article_id: str, entry: dict[str, Any]) -> dict[str, Any]:
+        """The article's wire signature: as the route sent it, or (an older version's entry) computed."""
+        wired = store.get(signature_key(article_id))
+        if wired is None:
+            raw = store.get(article_key(article_id)) or entry.get("article")
+            wired = to_wire(deduper.signature(TaggedArticle.model_validate(raw)))
+        return dict(wired)
 
     return DeduperStages(
         route=Stage(f"{STAGE}-route", TaggedArticle, route, dlq_max_bytes=dlq_max_bytes),

@@ -1,6 +1,7 @@
 """Verdicts of the three-hop deduper stay consistent whatever the interleaving of articles in flight.
 
-A simulator runs each article's hops (probe on every owner partition, then the gather's commit)
+A simulator runs each article's hops (probe on every partition routed to, the verification of the
+candidates on their homes, then the gather's commit)
 interleaved at random with other articles' hops, as concurrent workers would, and checks what a
 consumer relies on: nobody points at a duplicate or at a later article that points back, and a
 duplicate's story is its original's final story.
@@ -15,7 +16,7 @@ import pytest
 
 from services.core.models import TaggedArticle
 from services.deduper import keys as k
-from services.deduper.partitioned import PartitionedDeduper, combine, owner
+from services.deduper.partitioned import Partial, PartitionedDeduper, owner
 from services.deduper.verdict import Verdict
 from tests.unit.deduper.conftest import make_article
 
@@ -23,23 +24,26 @@ from tests.unit.deduper.conftest import make_article
 def _run_interleaved(
     deduper: PartitionedDeduper, articles: list[TaggedArticle], rng: random.Random
 ) -> dict[str, Verdict]:
-    """Every article's probes then its commit, the articles' steps interleaved at random."""
-    steps = {a.article_id: [("probe", n) for n in deduper.route(a)] + [("commit", -1)] for a in articles}
+    """Each article's probes, verification and commit, the articles' steps interleaved at random."""
+    steps = {
+        a.article_id: [("probe", n) for n in deduper.route(a)] + [("verify", -1), ("commit", -1)]
+        for a in articles
+    }
     by_id = {a.article_id: a for a in articles}
-    partials: dict[str, list] = {a.article_id: [] for a in articles}  # type: ignore[type-arg]
+    found: dict[str, list[Partial]] = {a.article_id: [] for a in articles}
     finals: dict[str, Verdict] = {}
     while steps:
         article_id = rng.choice(sorted(steps))
         kind, n = steps[article_id].pop(0)
         article = by_id[article_id]
+        sig = deduper.signature(article)
         if kind == "probe":
-            partials[article_id].append(deduper.probe(n, article))
+            found[article_id].append(deduper.probe(n, article))
+        elif kind == "verify":
+            finals[article_id] = deduper.decide(sig, found[article_id])
         else:
-            verdict = combine(article_id, partials[article_id])
-            fingerprint = deduper.signature(article).fingerprint
-            for p in partials[article_id]:
-                deduper.commit(p.partition, article_id, fingerprint, verdict)
-            finals[article_id] = verdict
+            for p in found[article_id]:
+                deduper.commit(p.partition, sig, finals[article_id])
         if not steps[article_id]:
             del steps[article_id]
     return finals
@@ -104,9 +108,10 @@ def test_exact_copy_judged_first_on_the_fingerprint_owner_does_not_make_a_pair(
     parts = deduper.route(early)
     others = [n for n in parts if n != fp_owner]
     assert fp_owner in parts and others
-    partial_b = [deduper.probe(fp_owner, late)]
-    partial_a = [deduper.probe(fp_owner, early)] + [deduper.probe(n, early) for n in others]
-    partial_b += [deduper.probe(n, late) for n in others]
-    a, b = combine("A", partial_a), combine("B", partial_b)
+    found_b = [deduper.probe(fp_owner, late)]
+    found_a = [deduper.probe(fp_owner, early)] + [deduper.probe(n, early) for n in others]
+    found_b += [deduper.probe(n, late) for n in others]
+    a = deduper.decide(deduper.signature(early), found_a)
+    b = deduper.decide(deduper.signature(late), found_b)
     assert not (a.of == "B" and b.of == "A"), (a, b)
     assert a.status == "unique" or b.status == "unique"
