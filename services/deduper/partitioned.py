@@ -23,122 +23,42 @@ catch). ``process`` runs the hops in one process (offline path).
 
 from __future__ import annotations
 
-import zlib
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, MutableMapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from services.core.models import DuplicateStatus, EnrichedArticle, TaggedArticle
-from services.core.state import Derived
+from services.core.models import EnrichedArticle, TaggedArticle
 from services.deduper import keys as k
 from services.deduper import reindex
+from services.deduper.hops import (
+    Partial,
+    arrival_order,
+    combine,
+    home,
+    is_index_key,
+    order_of,
+    owner,
+    settle,
+    shortlist,
+)
 from services.deduper.logic import Deduper, DeduperConfig, Signature
+from services.deduper.slices import PrefixedStore, derived_state, rebuild_slice
 from services.deduper.verdict import Verdict, enrich
 
-INDEX_PREFIXES = ("fp:", "mh:", "emb:", "ent:")
-RANK: dict[str, int] = {"unique": 0, "same_story": 1, "near": 2, "exact": 3}
-
-
-def owner(key: str, partitions: int) -> int:
-    """The partition that owns an index key."""
-    return zlib.crc32(key.encode()) % partitions
-
-
-def home(article_id: str, partitions: int) -> int:
-    """The partition that keeps an article's record."""
-    return owner(k.doc_key(article_id), partitions)
-
-
-def is_index_key(key: str) -> bool:
-    """True for keys that are partitioned by owner (the others live on every partition)."""
-    return key.startswith(INDEX_PREFIXES)
-
-
-class PrefixedStore(MutableMapping[str, Any]):
-    """A view of one partition's slice of a shared store: every key is prefixed with ``p<n>/``."""
-
-    def __init__(self, base: MutableMapping[str, Any], partition: int) -> None:
-        self.base = base
-        self.prefix = f"p{partition}/"
-
-    def __getitem__(self, key: str) -> Any:
-        return self.base[self.prefix + key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.base[self.prefix + key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.base[self.prefix + key]
-
-    def __iter__(self) -> Iterator[str]:
-        return (key[len(self.prefix) :] for key in list(self.base) if key.startswith(self.prefix))
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-
-@dataclass(frozen=True)
-class Partial:
-    """One partition's answer: a probe's candidates (or settled verdict), or a verification's verdict."""
-
-    partition: int
-    status: DuplicateStatus
-    of: str | None
-    similarity: float | None
-    story_id: str
-    candidates: tuple[k.Candidate, ...] = ()
-    redelivered: bool = False
-
-    def to_json(self) -> list[Any]:
-        """Compact JSON form."""
-        head = [self.partition, self.status, self.of, self.similarity, self.story_id]
-        return [*head, [list(c) for c in self.candidates], self.redelivered]
-
-    @classmethod
-    def from_json(cls, data: list[Any]) -> Partial:
-        """Inverse of ``to_json`` (the first five fields alone: a partial verdict of an older version)."""
-        candidates = tuple(list(c) for c in data[5]) if len(data) > 5 else ()
-        redelivered = bool(data[6]) if len(data) > 6 else False
-        return cls(int(data[0]), data[1], data[2], data[3], str(data[4]), candidates, redelivered)
-
-
-def combine(article_id: str, partials: list[Partial]) -> Verdict:
-    """The final verdict: exact beats near beats same story beats unique; then the highest similarity."""
-    if not partials:
-        return Verdict("unique", None, None, article_id)
-    best = max(partials, key=lambda p: (RANK[p.status], p.similarity or 0.0, -p.partition))
-    if best.status == "unique":
-        return Verdict("unique", None, None, article_id)
-    return Verdict(best.status, best.of, best.similarity, best.story_id)
-
-
-def settle(article_id: str, found: list[Partial]) -> Verdict | None:
-    """The verdict the probes settle alone, or None when candidates remain to be verified.
-
-    Settled: a redelivery (the home's record of the article), an exact copy (the fingerprint's
-    owner), partial verdicts of an older version, or no candidate at all (unique).
-    """
-    for p in found:
-        if p.redelivered:
-            return Verdict(p.status, p.of, p.similarity, p.story_id, redelivered=True)
-    if any(p.status != "unique" for p in found) or not any(p.candidates for p in found):
-        return combine(article_id, found)
-    return None
-
-
-def shortlist(found: list[Partial], limit: int, partitions: int) -> dict[int, list[str]]:
-    """The best ``limit`` candidates over all probes (shared buckets summed), grouped by their home."""
-    merged: dict[str, k.Candidate] = {}
-    for p in found:
-        for cid, hits, newest in p.candidates:
-            c = merged.setdefault(cid, [cid, 0, 0])
-            c[1] += int(hits)
-            c[2] = max(c[2], int(newest))
-    plan: dict[int, list[str]] = {}
-    for cid, _, _ in k.rank(merged.values(), limit):
-        plan.setdefault(home(cid, partitions), []).append(cid)
-    return dict(sorted(plan.items()))
+__all__ = [
+    "Partial",
+    "PartitionedDeduper",
+    "PrefixedStore",
+    "arrival_order",
+    "combine",
+    "derived_state",
+    "home",
+    "owner",
+    "rebuild_slice",
+    "settle",
+    "shortlist",
+]
 
 
 class PartitionedDeduper:
@@ -220,7 +140,7 @@ class PartitionedDeduper:
                 self._hold(partition, sig, mine, values)
             elif first.get("k"):
                 return Partial(partition, "exact", first["id"], 1.0, first["s"])
-            elif mine < _order_of(first):
+            elif mine < order_of(first):
                 # A holder still in flight is not an original yet; the earlier-ingested copy of a
                 # text holds its fingerprint meanwhile, so two copies in flight never point at each other.
                 self._hold(partition, sig, mine, values)
@@ -363,42 +283,6 @@ class PartitionedDeduper:
             for n in parts:
                 self.commit(n, sig, verdict)
         return enrich(article, verdict, sig.fingerprint, now)
-
-
-def rebuild_slice(
-    store: MutableMapping[str, Any], partition: int, partitions: int, config: DeduperConfig
-) -> int:
-    """Recompute one partition's derived state (``reindex``) from its article records (after a restore)."""
-    return reindex.rebuild(
-        PrefixedStore(store, partition),
-        lambda key: owner(key, partitions) == partition,
-        mh_bands=config.mh_bands,
-        mh_rows=config.mh_rows,
-        entity_keys=config.entity_keys,
-        max_refs=config.max_refs,
-        meta_prefix=config.meta_prefix,
-    )
-
-
-def derived_state(partitions: int, config: DeduperConfig) -> Derived:
-    """The index table's derived keys (``reindex``): never logged, rebuilt per task after a restore."""
-    return Derived(
-        reindex.derived_keys(config.meta_prefix),
-        lambda task, store: rebuild_slice(store, task, partitions, config),
-    )
-
-
-def arrival_order(article: TaggedArticle) -> tuple[int, str]:
-    """Who came first: ingestion time in microseconds, then the id (split parts share one time)."""
-    return int(article.timestamps.ingested.timestamp() * 1_000_000), article.article_id
-
-
-def _order_of(record: Mapping[str, Any]) -> tuple[int, str]:
-    """The order stored in a fingerprint record (older records: their event time)."""
-    stored = record.get("o")
-    if isinstance(stored, list) and len(stored) == 2:
-        return int(stored[0]), str(stored[1])
-    return int(record["t"]) * 1_000_000, str(record["id"])
 
 
 def _read(store: Mapping[str, Any], keys: list[str]) -> dict[str, Any]:
