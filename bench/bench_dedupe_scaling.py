@@ -34,7 +34,7 @@ from services.deduper import keys as k
 from services.deduper import reindex
 from services.deduper import signature as sg
 from services.deduper.logic import DeduperConfig, Signature
-from services.deduper.partitioned import PartitionedDeduper, owner, rebuild_slice
+from services.deduper.partitioned import PartitionedDeduper, rebuild_slice
 from services.deduper.story import StoryFacts
 from services.deduper.verdict import Verdict
 
@@ -85,38 +85,45 @@ def stored_signature(
     )  # fmt: skip
 
 
-def prefill(store: TaskStore, deduper: PartitionedDeduper, n: int, rng: np.random.Generator) -> list[str]:
-    """Store n articles as the deduper writes them, rebuild each partition's index; return sample texts."""
+def article_id(i: int, prefix: str, id_hex: int) -> str:
+    """An id shaped like the ingest's (``<file stem>-<record>-<16 hex>``), or a short one (``id_hex=0``)."""
+    if not id_hex:
+        return f"{prefix}{i:07d}"
+    return f"bench-{prefix}{i:07d}-{(i * 0x9E3779B97F4A7C15) % 16**id_hex:0{id_hex}x}"
+
+
+def prefill(
+    store: TaskStore, deduper: PartitionedDeduper, n: int, rng: np.random.Generator, id_hex: int
+) -> list[str]:
+    """Store n articles as the commit hop writes them, rebuild the derived state; return sample texts."""
     config = deduper.config
     window = int(config.window_days * k.DAY)
     end = int(END.timestamp())
     times = np.sort(rng.integers(end - window + 3600, end, n))
-    writer = deduper.shard(0)
     base = store.committed
+    writer = PartitionedDeduper(base, deduper.partitions, config)  # writes the committed state directly
     texts: list[str] = []
     for i in range(n):
-        aid = f"pre{i:07d}"
+        aid = article_id(i, "pre", id_hex)
         text = synth_text(rng) if i % max(1, n // 200) == 0 else ""
         if text:
             texts.append(text)
         sig = stored_signature(aid, int(times[i]), text, rng, config)
-        writes = writer.updates(sig, Verdict("unique", None, None, aid), {})
-        order = [int(times[i]) * 1_000_000, aid]
-        doc = {**writes[k.doc_key(aid)], "k": 1, "o": order}
-        for part in deduper.routes(sig):
-            base[f"p{part}/{k.doc_key(aid)}"] = dict(doc)
-        fp = k.fp_key(sig.fingerprint)
-        base[f"p{owner(fp, deduper.partitions)}/{fp}"] = {**writes[fp], "k": 1, "o": order}
+        for part in writer.routes(sig):
+            writer.commit(part, sig, Verdict("unique", None, None, aid))
+    derived = reindex.derived_keys(config.meta_prefix)
+    for key in [key for key in base if derived(key)]:
+        del base[key]  # what a restore leaves: the logged keys only
     for part in range(deduper.partitions):
         rebuild_slice(base, part, deduper.partitions, config)
     return texts
 
 
-def article(i: int, text: str, rng: np.random.Generator) -> TaggedArticle:
+def article(i: int, text: str, rng: np.random.Generator, id_hex: int) -> TaggedArticle:
     """A fresh tagged article at the end of the window."""
     ents = [Entity(id=ENTITIES[j], name="x", type="other") for j in rng.integers(0, len(ENTITIES), 4)]
     return TaggedArticle(
-        article_id=f"new{i}", parent_id="p", source=Source(uri="bench"), text=text,
+        article_id=article_id(i, "new", id_hex), parent_id="p", source=Source(uri="bench"), text=text,
         timestamps=Timestamps(ingested=END + timedelta(seconds=i)),
         language=Language(code="en", confidence=1.0), entities=ents, embedding=unit(rng).tolist(),
     )  # fmt: skip
@@ -147,13 +154,13 @@ def probe_text(i: int, texts: list[str], rng: np.random.Generator) -> str:
     return synth_text(rng)
 
 
-def run_size(n: int, probes: int, partitions: int, config: DeduperConfig) -> dict[str, Any]:
+def run_size(n: int, probes: int, partitions: int, config: DeduperConfig, id_hex: int) -> dict[str, Any]:
     """Fill a state of n articles and time ``probes`` articles through the three hops."""
     rng = np.random.default_rng(n)
     store = TaskStore(reindex.derived_keys(config.meta_prefix))
     deduper = PartitionedDeduper(store, partitions, config)
     t0 = time.perf_counter()
-    texts = prefill(store, deduper, n, rng)
+    texts = prefill(store, deduper, n, rng, id_hex)
     fill_s = time.perf_counter() - t0
     gc.collect()
     # The dict stands in for a RocksDB-backed table: keep the cyclic GC from re-walking it per probe.
@@ -163,7 +170,7 @@ def run_size(n: int, probes: int, partitions: int, config: DeduperConfig) -> dic
     routes: list[int] = []
     verdicts = {"unique": 0, "exact": 0, "near": 0, "same_story": 0}
     for i in range(probes):
-        art = article(i, probe_text(i, texts, rng), rng)
+        art = article(i, probe_text(i, texts, rng), rng, id_hex)
         t1 = time.perf_counter()
         out = deduper.process(art, now=END + timedelta(seconds=i))
         lat.append((time.perf_counter() - t1) * 1000)
@@ -196,18 +203,22 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     ap.add_argument("--probes", type=int, default=500)
     ap.add_argument("--partitions", type=int, default=4)
+    ap.add_argument(
+        "--id-hex", type=int, default=16, help="random hex digits of an id, as the ingest's (0: short ids)"
+    )
     ap.add_argument("--out", default=str(REPO / "bench" / "results" / "dedupe_scaling.json"))
     args = ap.parse_args()
     config = DeduperConfig()
     shape = ("num_perm", "mh_bands", "mh_rows", "emb_bands", "emb_bits", "max_refs", "max_candidates")
     results: dict[str, Any] = {
-        "path": "PartitionedDeduper.process (route, probe per owner partition, combine, commit)",
+        "path": "PartitionedDeduper.process (route, probe, verify on the candidates' homes, combine, commit)",
         "partitions": args.partitions,
+        "article_id_example": article_id(1, "pre", args.id_hex),
         "config": {f: getattr(config, f) for f in shape},
         "sizes": [],
     }
     for n in args.sizes:
-        res = run_size(n, args.probes, args.partitions, config)
+        res = run_size(n, args.probes, args.partitions, config, args.id_hex)
         print(json.dumps(res), flush=True)
         results["sizes"].append(res)
     first, last = results["sizes"][0], results["sizes"][-1]
