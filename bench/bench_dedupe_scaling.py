@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import hashlib
 import json
 import time
 from datetime import UTC, datetime, timedelta
@@ -71,7 +72,7 @@ def stored_signature(
         fp = sg.fingerprint(text)
     else:
         sig = rng.integers(0, 2**32, size=config.num_perm, dtype=np.uint64).astype(np.uint32)
-        fp = f"{rng.integers(0, 2**63):064x}"
+        fp = hashlib.sha256(aid.encode()).hexdigest()  # as random as a text's
     emb = unit(rng)
     ents = picks(rng, ENTITIES, 4)
     facts = StoryFacts(

@@ -81,15 +81,17 @@ class Expirer:
             self.store[mark_key] = last_hour
         return evicted
 
-    def evict(self, article_id: str) -> int:
-        """Remove one article's record (or stub) and its refs under every index key; 1 if it was stored."""
-        doc = self.store.pop(k.doc_key(article_id), None)
+    def evict(self, ref: str) -> int:
+        """Remove a record or stub (by the article's handle) and its refs from every bucket; 1: a record."""
+        doc = self.store.pop(k.doc_key(ref), None)
         if doc is None:
-            stub = self.store.pop(k.stub_key(article_id), None)
+            stub = self.store.pop(k.stub_key(ref), None)
             if stub is not None:
-                self._unlist(article_id, stub.get("b") or [])
+                self._unlist(ref, stub.get("b") or [])
             return 0
-        self._unlist(article_id, [k.fp_key(doc.get("f", "")), *self._listed(doc)])
+        fingerprint = str(doc.get("f", ""))
+        older = [f"fp:{fingerprint}"] if len(fingerprint) > k.FP_KEY_HEX else []  # keyed whole before
+        self._unlist(ref, [k.fp_key(fingerprint), *older, *self._listed(doc)])
         counter = f"{self.meta}:docs"
         self.store[counter] = max(0, int(self.store.get(counter) or 0) - 1)
         total = f"{self.meta}:evictions"
@@ -100,15 +102,15 @@ class Expirer:
     def _listed(self, doc: Mapping[str, Any]) -> list[str]:
         return listed_under(doc, self.mh_bands, self.mh_rows, self.entity_keys, story=True)
 
-    def _unlist(self, article_id: str, keys: list[str]) -> None:
+    def _unlist(self, ref: str, keys: list[str]) -> None:
         """Drop the article from these buckets, and a fingerprint among them that names it."""
         for key in keys:
             if key.startswith("fp:"):
                 first = self.store.get(key)
-                if first is not None and first["id"] == article_id:
+                if first is not None and k.ref_of(str(first["id"])) == ref:
                     del self.store[key]
                 continue
-            refs = k.drop_ref(self.store.get(key), article_id)
+            refs = k.drop_ref(self.store.get(key), ref)
             if refs:
                 self.store[key] = refs
             else:

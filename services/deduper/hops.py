@@ -24,9 +24,9 @@ def owner(key: str, partitions: int) -> int:
     return zlib.crc32(key.encode()) % partitions
 
 
-def home(article_id: str, partitions: int) -> int:
-    """The partition that keeps an article's record."""
-    return owner(k.doc_key(article_id), partitions)
+def home(ref: str, partitions: int) -> int:
+    """The partition that keeps the record of an article (by its handle, ``keys.ref_of``)."""
+    return owner(k.doc_key(ref), partitions)
 
 
 def is_index_key(key: str) -> bool:

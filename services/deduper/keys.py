@@ -1,9 +1,9 @@
 """Key layout of the deduper's state: every read and write is a lookup by one of these keys.
 
-- ``doc:<article_id>``         → the stored record of one article (verdict, signatures, entities, time)
-- ``ix:<article_id>``          → stub where the record is not kept: ``{t, b: the buckets it is listed under}``
-- ``fp:<sha256>``              → first article seen with that normalised text
-- ``mh:<band>:<hash>``         → bounded list of ``[article_id, epoch_s]`` refs (MinHash LSH band)
+- ``doc:<ref>``                → the stored record of one article (``ref_of``: the id, or its hash)
+- ``ix:<ref>``                 → stub where the record is not kept: ``{t, b: the buckets it is listed under}``
+- ``fp:<sha256 prefix>``       → first article seen with that normalised text
+- ``mh:<band>:<hash>``         → bounded list of ``[ref, epoch_s]`` (MinHash LSH band)
 - ``emb:<dim>:<band>:<code>``  → bounded refs (random-hyperplane LSH band of the embedding)
 - ``ent:<entity_id>:<day>``    → bounded refs of articles of that day mentioning the entity
 - ``exp:<hour>:n`` / ``exp:<hour>:s<n>`` → slots of that event-time hour / the article id in slot n
@@ -12,29 +12,54 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Iterable
 from typing import Any
 
 DAY = 86_400
 HOUR = 3_600
 
-Ref = list[Any]  # [article_id: str, epoch_seconds: int]
-Candidate = list[Any]  # [article_id: str, buckets shared: int, newest epoch_seconds: int]
+Ref = list[Any]  # [ref_of(article_id): str, epoch_seconds: int]
+Candidate = list[Any]  # [ref: str, buckets shared: int, newest epoch_seconds: int]
 
 
-def doc_key(article_id: str) -> str:
-    """Key of an article's record."""
-    return f"doc:{article_id}"
+VERBATIM_REF = 12
 
 
-def stub_key(article_id: str) -> str:
-    """Key of an article's stub on a partition that indexes it but does not hold its record."""
-    return f"ix:{article_id}"
+def ref_of(article_id: str) -> str:
+    """The handle an article is filed under: its id when short, else ``~`` and 64 bits of its hash.
+
+    Every bucket lists its articles by handle, so the state per article does not grow with the
+    length of ids (the ingest's are about 30 characters). Ids never contain ``~``.
+    """
+    if len(article_id) <= VERBATIM_REF:
+        return article_id
+    digest = hashlib.blake2b(article_id.encode(), digest_size=8).digest()
+    return "~" + base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+
+
+def doc_key(ref: str) -> str:
+    """Key of an article's record (by its handle, ``ref_of``)."""
+    return f"doc:{ref}"
+
+
+def stub_key(ref: str) -> str:
+    """Key of an article's stub (by handle) on a partition that lists it but does not keep its record."""
+    return f"ix:{ref}"
+
+
+FP_KEY_HEX = 32
 
 
 def fp_key(fingerprint: str) -> str:
-    """Key of the first article with this fingerprint."""
-    return f"fp:{fingerprint}"
+    """Key of the first article with this fingerprint (its first 128 bits: no collision in any window)."""
+    return f"fp:{fingerprint[:FP_KEY_HEX]}"
+
+
+def same_text(stored: str | None, fingerprint: str) -> bool:
+    """Whether a record's fingerprint (stored as its key part, or whole by an older version) is this one."""
+    return bool(stored) and fingerprint[:FP_KEY_HEX] == str(stored)[:FP_KEY_HEX]
 
 
 def mh_keys(bands: Iterable[str]) -> list[str]:

@@ -70,6 +70,11 @@ class Signature:
     language: str | None
     facts: StoryFacts
 
+    @property
+    def ref(self) -> str:
+        """The handle the article is filed under in the state (``keys.ref_of``)."""
+        return k.ref_of(self.article_id)
+
 
 class Deduper:
     """Exact / near / same-story deduplication with a bounded, windowed, key-addressed state."""
@@ -150,13 +155,13 @@ class Deduper:
     def keys_for(self, sig: Signature) -> list[str]:
         """Keys to read for this article: own record, fingerprint, index buckets, clock, expiry queue."""
         return [
-            k.doc_key(sig.article_id),
+            k.doc_key(sig.ref),
             k.fp_key(sig.fingerprint),
             *sig.mh_keys,
             *sig.emb_keys,
             *sig.ent_keys,
             self._meta("clock"),
-            *self.expirer.queue_keys(sig.article_id, sig.event_time),
+            *self.expirer.queue_keys(sig.ref, sig.event_time),
         ]
 
     def doc_keys(self, sig: Signature, values: Mapping[str, Any]) -> list[str]:
@@ -170,7 +175,7 @@ class Deduper:
         cutoff = self.cutoff(sig, values)
         for key in (*sig.mh_keys, *sig.emb_keys, *sig.ent_keys):
             for ref_id, when in values.get(key) or ():
-                if ref_id != sig.article_id and when >= cutoff:
+                if ref_id != sig.ref and when >= cutoff:
                     hits[ref_id] += 1
                     newest[ref_id] = when
         return k.rank([[i, hits[i], newest[i]] for i in hits], self.config.max_candidates)
@@ -178,10 +183,10 @@ class Deduper:
     # -- half 2: decision -----------------------------------------------------------------------
     def decide(self, sig: Signature, values: Mapping[str, Any]) -> Verdict:
         """Verdict from the values read under ``keys_for`` and ``doc_keys`` (missing keys: absent)."""
-        own = values.get(k.doc_key(sig.article_id))
-        if own is not None and "v" in own:
+        own = values.get(k.doc_key(sig.ref))
+        if own is not None and "v" in own and record_id(sig.ref, own) == sig.article_id:
             status, of, sim = own["v"]
-            return Verdict(status, of, sim, own["s"], redelivered=True)
+            return Verdict(status, of, sim, record_story(sig.ref, own), redelivered=True)
         cutoff = self.cutoff(sig, values)
         first = values.get(k.fp_key(sig.fingerprint))
         if first is not None and first["id"] != sig.article_id and first["t"] >= cutoff:
@@ -189,7 +194,7 @@ class Deduper:
         docs = [
             (key[4:], doc)
             for key, doc in values.items()
-            if key.startswith("doc:") and key[4:] != sig.article_id and "m" in doc and doc["t"] >= cutoff
+            if key.startswith("doc:") and key[4:] != sig.ref and "m" in doc and doc["t"] >= cutoff
         ]
         return self.judge(sig, docs)
 
@@ -216,10 +221,12 @@ class Deduper:
                 best = (jac, -doc["t"], doc_id, doc)
         if best is None:
             return None
-        jac, _, doc_id, doc = best
-        if doc.get("f") == sig.fingerprint:  # the same text, found through its MinHash bands
-            return Verdict("exact", doc_id, 1.0, doc["s"])
-        return Verdict("near", doc.get("c", doc_id), round(jac, 4), doc["s"])
+        jac, _, ref, doc = best
+        doc_id = record_id(ref, doc)
+        story = record_story(ref, doc)
+        if k.same_text(doc.get("f"), sig.fingerprint):  # the same text, found through its MinHash bands
+            return Verdict("exact", doc_id, 1.0, story)
+        return Verdict("near", doc.get("c", doc_id), round(jac, 4), story)
 
     def _best_story(self, sig: Signature, docs: list[tuple[str, dict[str, Any]]]) -> Verdict | None:
         """The best-matching story among the candidates' stories, judged against each story's leader.
@@ -230,8 +237,9 @@ class Deduper:
         if sig.embedding is None:
             return None
         best: tuple[float, str, float] | None = None
-        for doc_id, doc in docs:
-            if not doc.get("e") or doc.get("s") != doc_id:
+        for ref, doc in docs:
+            doc_id = record_id(ref, doc)
+            if not doc.get("e") or record_story(ref, doc) != doc_id:
                 continue
             other = sg.unpack_vector(doc["e"])
             if other.size != sig.embedding.size:
@@ -263,14 +271,20 @@ class Deduper:
             return {}
         c = self.config
         out: dict[str, Any] = {self._meta("clock"): clock}
+        # what a reader can infer is left out: a leader's story (its own id), a canonical that is
+        # the article itself, a story time equal to the event time (``record_story``, ``record_id``)
         doc: dict[str, Any] = {
             "t": sig.event_time,
-            "s": verdict.story_id,
             "v": [verdict.status, verdict.of, verdict.similarity],
-            "f": sig.fingerprint,
+            "f": k.fp_key(sig.fingerprint)[3:],
         }
+        if verdict.story_id != sig.article_id:
+            doc["s"] = verdict.story_id
+        if sig.ref != sig.article_id:
+            doc["i"] = sig.article_id  # filed under a hash of the id
         if verdict.status != "exact":
-            doc["c"] = verdict.of if verdict.status == "near" and verdict.of else sig.article_id
+            if verdict.status == "near" and verdict.of:
+                doc["c"] = verdict.of
             doc["m"] = sg.pack_u32(sig.minhash) if sig.minhash is not None else ""
             doc["n"] = list(sig.entities)
             doc["nn"] = list(sig.facts.named)
@@ -279,7 +293,8 @@ class Deduper:
             doc["q"] = sig.facts.numeric_share
             doc["r"] = list(sig.facts.rare_words)
             doc["l"] = sig.language
-            doc["p"] = sig.story_time
+            if sig.story_time != sig.event_time:
+                doc["p"] = sig.story_time
             if sig.embedding is not None:
                 doc["e"] = sg.pack_vector(sig.embedding)
                 doc["h"] = list(sig.emb_keys)
@@ -298,9 +313,9 @@ class Deduper:
                 story_keys = (*sig.emb_keys, *(k.ent_key(e, day) for e in sig.entities[: c.entity_keys]))
             doc["x"] = 1 if story_keys else 0  # listed in the story buckets (reindex.rebuild reads it)
             for key in (*sig.mh_keys, *story_keys):
-                out[key] = k.add_ref(values.get(key), sig.article_id, sig.event_time, cutoff, c.max_refs)
-        out[k.doc_key(sig.article_id)] = doc
-        out.update(self.expirer.enqueue(sig.article_id, sig.event_time, values))
+                out[key] = k.add_ref(values.get(key), sig.ref, sig.event_time, cutoff, c.max_refs)
+        out[k.doc_key(sig.ref)] = doc
+        out.update(self.expirer.enqueue(sig.ref, sig.event_time, values))
         return out
 
     # -- convenience: single store ------------------------------------------------------------
@@ -344,6 +359,16 @@ class Deduper:
 
     def _meta(self, name: str) -> str:
         return f"{self.config.meta_prefix}:{name}"
+
+
+def record_id(ref: str, doc: Mapping[str, Any]) -> str:
+    """The article id of a record filed under ``ref`` (a hashed handle keeps the id in ``i``)."""
+    return str(doc.get("i", ref))
+
+
+def record_story(ref: str, doc: Mapping[str, Any]) -> str:
+    """The story of a record: ``s``, which a story's leader leaves out (its story is its own id)."""
+    return str(doc.get("s") or record_id(ref, doc))
 
 
 def stored_facts(doc: Mapping[str, Any]) -> StoryFacts:

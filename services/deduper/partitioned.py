@@ -42,7 +42,7 @@ from services.deduper.hops import (
     settle,
     shortlist,
 )
-from services.deduper.logic import Deduper, DeduperConfig, Signature
+from services.deduper.logic import Deduper, DeduperConfig, Signature, record_id, record_story
 from services.deduper.slices import PrefixedStore, derived_state, rebuild_slice
 from services.deduper.verdict import Verdict, enrich
 
@@ -99,13 +99,13 @@ class PartitionedDeduper:
     def routes(self, sig: Signature) -> list[int]:
         """The owner partitions of a signature's index keys, and the home of its record."""
         keys = [key for key in self.shard(0).keys_for(sig) if is_index_key(key)]
-        return sorted({home(sig.article_id, self.partitions), *(owner(key, self.partitions) for key in keys)})
+        return sorted({home(sig.ref, self.partitions), *(owner(key, self.partitions) for key in keys)})
 
-    def _owned(self, partition: int, article_id: str) -> Callable[[str], bool]:
+    def _owned(self, partition: int, ref: str) -> Callable[[str], bool]:
         """The keys of an article this partition reads and writes: its own index keys, meta keys,
         and the article's record only at home."""
-        at_home = home(article_id, self.partitions) == partition
-        doc = k.doc_key(article_id)
+        at_home = home(ref, self.partitions) == partition
+        doc = k.doc_key(ref)
 
         def owned(key: str) -> bool:
             if key == doc:
@@ -115,7 +115,7 @@ class PartitionedDeduper:
         return owned
 
     def _values(self, partition: int, sig: Signature) -> dict[str, Any]:
-        owned = self._owned(partition, sig.article_id)
+        owned = self._owned(partition, sig.ref)
         shard = self.shard(partition)
         return _read(shard.store, [key for key in shard.keys_for(sig) if owned(key)])
 
@@ -128,10 +128,10 @@ class PartitionedDeduper:
         """``probe`` from the article's signature and arrival order (what a probe message carries)."""
         shard = self.shard(partition)
         values = self._values(partition, sig)
-        own = values.get(k.doc_key(sig.article_id))
-        if own is not None and "v" in own:  # at home: the article was decided before
+        own = values.get(k.doc_key(sig.ref))
+        if own is not None and "v" in own and record_id(sig.ref, own) == sig.article_id:  # decided before
             status, of, sim = own["v"]
-            return Partial(partition, status, of, sim, own["s"], redelivered=True)
+            return Partial(partition, status, of, sim, record_story(sig.ref, own), redelivered=True)
         fp_key = k.fp_key(sig.fingerprint)
         if owner(fp_key, self.partitions) == partition:
             cutoff = shard.cutoff(sig, values)
@@ -158,7 +158,7 @@ class PartitionedDeduper:
             "t": sig.event_time,
             "o": list(mine),
         }
-        self._queue(partition, sig, k.stub_key(sig.article_id), {"t": sig.event_time, "b": [fp_key]}, values)
+        self._queue(partition, sig, k.stub_key(sig.ref), {"t": sig.event_time, "b": [fp_key]}, values)
 
     def verify(self, partition: int, sig: Signature, candidates: list[str]) -> Partial:
         """Hop 3, on the candidates' home: the article judged against the records kept here."""
@@ -170,13 +170,7 @@ class PartitionedDeduper:
         for cid in candidates:
             doc = shard.store.get(k.doc_key(cid))
             # only committed records (``k``) are originals; records of an older version may not be
-            if (
-                cid != sig.article_id
-                and doc is not None
-                and doc.get("k")
-                and "m" in doc
-                and doc["t"] >= cutoff
-            ):
+            if cid != sig.ref and doc is not None and doc.get("k") and "m" in doc and doc["t"] >= cutoff:
                 docs.append((cid, doc))
         v = shard.judge(sig, docs)
         return Partial(partition, v.status, v.of, v.similarity, v.story_id)
@@ -185,13 +179,13 @@ class PartitionedDeduper:
         """Hop 4, later: store the decided article here (record at home, stub elsewhere), then expire."""
         shard = self.shard(partition)
         store = shard.store
-        owned = self._owned(partition, sig.article_id)
-        at_home = home(sig.article_id, self.partitions) == partition
+        owned = self._owned(partition, sig.ref)
+        at_home = home(sig.ref, self.partitions) == partition
         values = self._values(partition, sig)
-        if k.doc_key(sig.article_id) in values:
+        if k.doc_key(sig.ref) in values:
             return  # committed before: the first commit stands (a stub's rewrite is idempotent)
         writes = shard.updates(sig, replace(verdict, redelivered=False), values)
-        record = writes.pop(k.doc_key(sig.article_id), None)
+        record = writes.pop(k.doc_key(sig.ref), None)
         if record is not None:
             fp_key = k.fp_key(sig.fingerprint)
             buckets = [key for key in writes if reindex.is_bucket_key(key) and owned(key)]
@@ -203,10 +197,10 @@ class PartitionedDeduper:
             if at_home:
                 if "h" in record:  # this partition's story buckets only (the others list it themselves)
                     record["h"] = [key for key in record["h"] if owned(key)]
-                self._queue(partition, sig, k.doc_key(sig.article_id), {**record, "k": 1}, values)
+                self._queue(partition, sig, k.doc_key(sig.ref), {**record, "k": 1}, values)
             elif buckets or holds:
                 stub = {"t": sig.event_time, "b": [*buckets, *([fp_key] if holds else [])]}
-                self._queue(partition, sig, k.stub_key(sig.article_id), stub, values)
+                self._queue(partition, sig, k.stub_key(sig.ref), stub, values)
             clock = f"{self.config.meta_prefix}:clock"
             if clock in writes and (at_home or buckets or holds):
                 store[clock] = writes[clock]
@@ -221,9 +215,9 @@ class PartitionedDeduper:
         shard = self.shard(partition)
         store = shard.store
         record = key.startswith("doc:")
-        queued = store.pop(k.stub_key(sig.article_id), None) if record else store.get(key)
+        queued = store.pop(k.stub_key(sig.ref), None) if record else store.get(key)
         if queued is None:
-            store.update(shard.expirer.enqueue(sig.article_id, sig.event_time, values, record=record))
+            store.update(shard.expirer.enqueue(sig.ref, sig.event_time, values, record=record))
         elif record:  # queued by the fingerprint's hold: count the record now
             docs = f"{self.config.meta_prefix}:docs"
             store[docs] = int(store.get(docs) or 0) + 1

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from services.core.models import TaggedArticle
+from services.deduper.keys import ref_of
 from services.deduper.logic import Deduper, DeduperConfig, fingerprint
 from tests.unit.deduper.conftest import make_article
 
@@ -215,3 +216,12 @@ def test_same_story_gap_uses_published_times(seeds: Seeds, base_time: datetime) 
     out = deduper.process(second.model_copy(update={"published": base_time}), now=base_time)
     assert out.duplicate.status == "unique"
     assert deduper.stats()["docs"] == 2
+
+
+def test_an_article_is_filed_under_a_short_handle() -> None:
+    assert ref_of("short-id") == "short-id"
+    long_ids = [f"reuters-00{i:03d}-{i * 2654435761 % 16**16:016x}" for i in range(2000)]
+    refs = {ref_of(i) for i in long_ids}
+    assert len(refs) == len(long_ids), "distinct ids, distinct handles"
+    assert all(r.startswith("~") and len(r) == 12 for r in refs)
+    assert ref_of(long_ids[0]) == ref_of(str(long_ids[0])), "stable"

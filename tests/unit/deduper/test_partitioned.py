@@ -10,24 +10,53 @@ from typing import Any
 import pytest
 
 from services.core.models import TaggedArticle
-from services.deduper.partitioned import Partial, PartitionedDeduper, PrefixedStore, combine, owner
+from services.deduper import keys as k
+from services.deduper.partitioned import Partial, PartitionedDeduper, PrefixedStore, combine, home, owner
 from tests.unit.deduper.conftest import make_article
 
 Seeds = Callable[[str], list[TaggedArticle]]
 
 
 @pytest.mark.parametrize("partitions", [1, 4, 7])
-def test_seeds_one_story_and_replay_exact(partitions: int, seeds: Seeds, base_time: datetime) -> None:
+@pytest.mark.parametrize(
+    "prefix", ["a", "wire-feed-2026-a"]
+)  # a short id is its own handle, a long one hashed
+def test_seeds_one_story_and_replay_exact(
+    partitions: int, prefix: str, seeds: Seeds, base_time: datetime
+) -> None:
     deduper = PartitionedDeduper({}, partitions)
-    first = {a.article_id: deduper.process(a, now=base_time) for a in seeds("a")}
-    assert first["a-001"].duplicate.status == "same_story"
-    assert first["a-001"].story_id == first["a-000"].story_id == "a-000"
-    assert [first[i].duplicate.status for i in ("a-000", "a-002", "a-003", "a-004")] == ["unique"] * 4
+    first = {a.article_id: deduper.process(a, now=base_time) for a in seeds(prefix)}
+    assert first[f"{prefix}-001"].duplicate.status == "same_story"
+    assert first[f"{prefix}-001"].story_id == first[f"{prefix}-000"].story_id == f"{prefix}-000"
+    statuses = [first[f"{prefix}-00{i}"].duplicate.status for i in (0, 2, 3, 4)]
+    assert statuses == ["unique"] * 4
     later = base_time + timedelta(hours=2)
-    again = [deduper.process(a, now=later) for a in seeds("b")]
+    again = [deduper.process(a, now=later) for a in seeds(f"{prefix}b")]
     assert [e.duplicate.status for e in again] == ["exact"] * 5
-    assert [e.duplicate.of for e in again] == [f"a-00{i}" for i in range(5)]
-    assert again[1].story_id == "a-000", "an exact copy inherits the original's story"
+    assert [e.duplicate.of for e in again] == [f"{prefix}-00{i}" for i in range(5)]
+    assert again[1].story_id == f"{prefix}-000", "an exact copy inherits the original's story"
+    replayed = [deduper.process(a, now=later) for a in seeds(prefix)]
+    assert [e.duplicate for e in replayed] == [first[e.article_id].duplicate for e in replayed], "redelivery"
+
+
+def test_a_record_is_kept_once_at_home_and_buckets_list_short_handles(
+    seeds: Seeds, base_time: datetime
+) -> None:
+    store: dict[str, Any] = {}
+    deduper = PartitionedDeduper(store, 4)
+    articles = seeds("wire-feed-2026-12-04-reuters")
+    for article in articles:
+        deduper.process(article, now=base_time)
+    for article in articles:
+        ref = k.ref_of(article.article_id)
+        assert ref != article.article_id and len(ref) == 12
+        records = [key for key in store if key.endswith(f"/doc:{ref}")]
+        assert records == [f"p{home(ref, 4)}/doc:{ref}"], "one record, on the article's home partition"
+        assert store[records[0]]["i"] == article.article_id
+        stubs = {int(key[1]) for key in store if key.endswith(f"/ix:{ref}")}
+        assert stubs == set(deduper.route(article)) - {home(ref, 4)}, "a stub wherever it is listed"
+    listed = [ref for key, refs in store.items() if "/mh:" in key or "/emb:" in key for ref, _ in refs]
+    assert listed and all(ref.startswith("~") for ref in listed), "buckets hold handles, not ids"
 
 
 def test_articles_use_several_owner_partitions(seeds: Seeds) -> None:

@@ -34,7 +34,8 @@ def _stream(count: int, seed: int) -> list[TaggedArticle]:
         names = rng.choice(8, size=3, replace=False)
         entities = [Entity(id=f"Q{100 + j}", name=f"Person {j}", type="person") for j in names]
         at = T0 + timedelta(minutes=40 * i)  # 36 per day: a one-day window evicts as it goes
-        out.append(make_article(f"a{i:04d}", variant.text, at, entities=entities, embedding=vector.tolist()))
+        article_id = f"wire-{i:04d}-{i * 7919:08x}"  # shaped like the ingest's: filed under a hash
+        out.append(make_article(article_id, variant.text, at, entities=entities, embedding=vector.tolist()))
     return out
 
 
@@ -103,6 +104,7 @@ def test_rebuilt_buckets_equal_the_live_ones(seed: int) -> None:
     assert deduper.evictions > 0 and {"exact", "near", "unique"} <= statuses
     assert any(len(refs) == CONFIG.max_refs for key, refs in store.items() if is_bucket_key(key))
     assert any("/emb:" in key for key in store) and any("/ent:" in key for key in store)
+    assert any("/ix:~" in key for key in store), "stubs of records kept on another partition"
 
 
 def test_a_restored_deduper_decides_like_one_that_never_stopped() -> None:
