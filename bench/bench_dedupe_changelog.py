@@ -1,6 +1,7 @@
 """What the streaming deduper writes to its changelogs per article, with and without derived state.
 
-The worker's three hops (``build_stages``: route → index → gather, then the commits) run in one
+The worker's hops (``build_stages``: route → index → gather → index (verify) → gather, then the
+commits) run in one
 process over real ``Table`` stores, message by message as the runner hands them over (one
 transaction per message, so no coalescing across a cycle: an upper bound), with the messages
 JSON-encoded and decoded between hops as on Kafka. Counted per input article: changelog records
@@ -49,6 +50,7 @@ def run(stream: list[TaggedArticle], partitions: int, derive: bool) -> dict[str,
     records: Counter[str] = Counter()
     kinds: Counter[str] = Counter()
     hop_bytes: Counter[str] = Counter()
+    hop_messages: Counter[str] = Counter()
     size: Counter[str] = Counter()
     outputs = 0
     started = time.process_time()
@@ -65,6 +67,7 @@ def run(stream: list[TaggedArticle], partitions: int, derive: bool) -> dict[str,
                         part = zlib.crc32(emit.key.encode()) % partitions
                     message = encode(emit.value)
                     hop_bytes[emit.route] += len(message)
+                    hop_messages[emit.route] += 1
                     queue.append((hops[emit.route], part, message))
                 else:
                     encode(emit.value)  # produced to an output topic
@@ -87,6 +90,7 @@ def run(stream: list[TaggedArticle], partitions: int, derive: bool) -> dict[str,
         "changelog_bytes_per_article": {name: round(size[name] / n) for name in size},
         "index_records_per_article_by_key": {kind: round(c / n, 2) for kind, c in kinds.most_common()},
         "hop_message_bytes_per_article": {topic: round(b / n) for topic, b in hop_bytes.items()},
+        "hop_messages_per_article": {topic: round(c / n, 2) for topic, c in hop_messages.items()},
         "hops_cpu_ms_per_article": round(cpu * 1000 / n, 2),
     }
 

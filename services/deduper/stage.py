@@ -16,6 +16,7 @@ from services.core.clock import bound_article
 from services.core.models import EnrichedArticle, Source, TaggedArticle
 from services.core.outcomes import Provenance, Rejection
 from services.core.stage import Emit, Stage, dead_letter_emit
+from services.deduper import keys as k
 from services.deduper.messages import (
     Commit,
     GatherMessage,
@@ -30,12 +31,13 @@ from services.deduper.partitioned import (
     PartitionedDeduper,
     arrival_order,
     combine,
+    home,
     settle,
     shortlist,
 )
 from services.deduper.pending import article_key, close, expire, signature_key
 from services.deduper.verdict import Verdict, enrich
-from services.deduper.wire import from_wire, to_wire
+from services.deduper.wire import from_wire, keys_only, to_wire
 
 STAGE = "deduper"
 
@@ -240,6 +242,7 @@ def build_stages(
         if verdict.redelivered:
             return [*stale, *emits]  # decided before: the partitions hold it already
         wired = wired or to_wire(deduper.signature(article))
+        at_home = home(k.ref_of(article_id), deduper.partitions)
         for n in entry["partitions"]:
             commit = Commit(
                 partition=n,
@@ -249,7 +252,7 @@ def build_stages(
                 of=verdict.of,
                 similarity=verdict.similarity,
                 story_id=verdict.story_id,
-                signature=wired,
+                signature=wired if n == at_home else keys_only(wired),  # the record is kept at home
             )
             emits.append(Emit("probes", article_id, commit, partition=n))
         return [*stale, *emits]

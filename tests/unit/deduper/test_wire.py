@@ -44,9 +44,11 @@ def test_a_signature_survives_json_bit_for_bit(seeds: Callable[[str], list[Tagge
 
 def test_the_streaming_hops_decide_like_one_process() -> None:
     stream = _stream(150, 4)
-    offline = PartitionedDeduper({}, 4, CONFIG)
+    offline_state: dict[str, Any] = {}
+    offline = PartitionedDeduper(offline_state, 4, CONFIG)
     expected = [offline.process(a, now=T0).duplicate for a in stream]
-    stages = build_stages(PartitionedDeduper({}, 4, CONFIG), {})
+    streaming_state: dict[str, Any] = {}
+    stages = build_stages(PartitionedDeduper(streaming_state, 4, CONFIG), {})
     got: list[Any] = []
     now = T0 + timedelta(days=30)  # after the stream: no event time is clamped as in the future
     for article in stream:
@@ -55,3 +57,4 @@ def test_the_streaming_hops_decide_like_one_process() -> None:
         got += [e.value.duplicate for e in finals if isinstance(e.value, EnrichedArticle)]
     assert got == expected
     assert {d.status for d in got} >= {"unique", "near", "exact"}
+    assert streaming_state == offline_state, "the commits (keys only, away from home) store the same"
