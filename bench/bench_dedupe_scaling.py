@@ -42,6 +42,8 @@ from services.deduper.verdict import Verdict
 REPO = Path(__file__).resolve().parents[1]
 END = datetime(2024, 6, 1, tzinfo=UTC)
 DIM = 384
+STATE_TARGET_BYTES = 4096
+COST_RATIO_TARGET = 1.3
 VOCAB = [f"w{i}" for i in range(20_000)]
 ENTITIES = [f"Q{i}" for i in range(1, 5_001)]
 
@@ -198,12 +200,31 @@ def run_size(n: int, probes: int, partitions: int, config: DeduperConfig, id_hex
     return result
 
 
+def summarise(results: dict[str, Any], before: Path) -> None:
+    """Add the targets met or not, and the same benchmark's figures on an earlier design when given."""
+    largest = results["sizes"][-1]["state_bytes_per_stored_article"]
+    results["targets"] = {
+        "state_le_4_kb_per_stored_article": largest <= STATE_TARGET_BYTES,
+        "cost_ratio_le_1_3": results["cost_ratio_largest_over_smallest"] <= COST_RATIO_TARGET,
+    }
+    if before.is_file():
+        old = json.loads(before.read_text(encoding="utf-8"))
+        keep = ("stored_articles", "ms_per_article_mean", "state_bytes_per_stored_article")
+        results["before"] = {
+            "file": before.name,
+            "path": old.get("path"),
+            "sizes": [{f: row.get(f) for f in keep} for row in old.get("sizes", [])],
+            "cost_ratio_largest_over_smallest": old.get("cost_ratio_largest_over_smallest"),
+        }
+
+
 def main() -> None:
     """Run the scaling benchmark and write bench/results/dedupe_scaling.json."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     ap.add_argument("--probes", type=int, default=500)
     ap.add_argument("--partitions", type=int, default=4)
+    ap.add_argument("--before", default=str(REPO / "bench" / "results" / "dedupe_scaling-three-hops.json"))
     ap.add_argument(
         "--id-hex", type=int, default=16, help="random hex digits of an id, as the ingest's (0: short ids)"
     )
@@ -226,6 +247,7 @@ def main() -> None:
     results["cost_ratio_largest_over_smallest"] = round(
         last["ms_per_article_mean"] / first["ms_per_article_mean"], 2
     )
+    summarise(results, Path(args.before))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 
