@@ -37,7 +37,7 @@ def _waiting(pending: dict[str, Any]) -> list[str]:
     return [key for key in pending if not key.startswith("meta:")]
 
 
-def test_an_article_comes_out_once_through_the_three_hops(seed_texts: list[str], base_time: datetime) -> None:
+def test_an_article_comes_out_once_through_the_hops(seed_texts: list[str], base_time: datetime) -> None:
     pending: dict[str, Any] = {}
     stages = build_stages(PartitionedDeduper({}, 4), pending)
     article = make_article("x1", seed_texts[0], base_time)
@@ -69,6 +69,59 @@ def test_a_probe_that_fails_dead_letters_its_article_instead_of_waiting_forever(
     assert isinstance(letter, DeadLetter) and letter.reason == "processing_error"
     assert letter.article_id == "x2" and "disk on fire" in letter.error and letter.source is not None
     assert _waiting(pending) == [], "nothing left waiting"
+
+
+def test_a_verification_that_fails_dead_letters_its_article(
+    seed_texts: list[str], base_time: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pending: dict[str, Any] = {}
+    deduper = PartitionedDeduper({}, 4)
+    stages = build_stages(deduper, pending)
+    first = make_article("v1", seed_texts[2], base_time)
+    assert [
+        e.route for e in _deliver(stages, stages.route.handle(encode(first), PROV, base_time), base_time)
+    ] == ["out"]
+    update = make_article("v2", seed_texts[2] + "\n\nUpdate: more later.", base_time + timedelta(seconds=9))
+
+    def verify(partition: int, sig: Any, candidates: list[str]) -> Any:
+        assert candidates == ["v1"], "the first version is the candidate"
+        raise RuntimeError("home partition on fire")
+
+    monkeypatch.setattr(deduper, "verify", verify)
+    finals = _deliver(stages, stages.route.handle(encode(update), PROV, base_time), base_time)
+    assert [(e.route, e.key) for e in finals] == [("dlq", "v2")], "one dead letter, no output"
+    letter = finals[0].value
+    assert isinstance(letter, DeadLetter) and "home partition on fire" in letter.error
+    assert _waiting(pending) == [], "nothing left waiting"
+
+
+def test_a_redelivered_article_gets_its_verdict_back_without_verifying_or_storing_again(
+    seed_texts: list[str], base_time: datetime
+) -> None:
+    state: dict[str, Any] = {}
+    stages = build_stages(PartitionedDeduper(state, 4), {})
+    first = make_article("r1", seed_texts[2], base_time)
+    near = make_article("r2", seed_texts[2] + "\n\nUpdate: more later.", base_time + timedelta(seconds=9))
+    for article in (first, near):
+        _deliver(stages, stages.route.handle(encode(article), PROV, base_time), base_time)
+    before = dict(state)
+    routed = stages.route.handle(encode(near), PROV, base_time)
+    hops: list[str] = []
+    queue, finals = list(routed), []
+    while queue:
+        emit = queue.pop(0)
+        if emit.route == "probes":
+            hops.append(type(emit.value).__name__)
+            queue.extend(stages.index.handle(encode(emit.value), PROV, base_time))
+        elif emit.route == "verdicts":
+            queue.extend(stages.gather.handle(encode(emit.value), PROV, base_time))
+        else:
+            finals.append(emit)
+    (out,) = finals
+    assert isinstance(out.value, EnrichedArticle)
+    assert (out.value.duplicate.status, out.value.duplicate.of) == ("near", "r1")
+    assert set(hops) == {"Probe"}, "settled by the probes: no verification, no commit"
+    assert state == before
 
 
 class _BrokenTable(dict[str, Any]):
