@@ -182,7 +182,7 @@ class PartitionedDeduper:
         owned = self._owned(partition, sig.ref)
         at_home = home(sig.ref, self.partitions) == partition
         values = self._values(partition, sig)
-        if k.doc_key(sig.ref) in values:
+        if (values.get(k.doc_key(sig.ref)) or {}).get("k"):
             return  # committed before: the first commit stands (a stub's rewrite is idempotent)
         writes = shard.updates(sig, replace(verdict, redelivered=False), values)
         record = writes.pop(k.doc_key(sig.ref), None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,7 +12,7 @@ from services.core.models import DeadLetter, EnrichedArticle
 from services.core.outcomes import Provenance
 from services.core.stage import Emit, encode
 from services.deduper.messages import Pending
-from services.deduper.partitioned import PartitionedDeduper
+from services.deduper.partitioned import PartitionedDeduper, home
 from services.deduper.stage import build_stages
 from tests.unit.deduper.conftest import make_article
 
@@ -210,3 +211,44 @@ def test_an_entry_written_by_an_older_version_with_the_article_inline_completes(
     finals = _deliver(stages, [e for e in routed if e.route == "probes"], base_time)
     assert [(e.route, e.key) for e in finals] == [("out", "x5")]
     assert _waiting(pending) == []
+
+
+def test_an_older_versions_partials_and_commit_still_complete_and_finalise(
+    seed_texts: list[str], base_time: datetime
+) -> None:
+    """In flight across an upgrade: partial verdicts of the three-hop version, then its commit."""
+    state: dict[str, Any] = {}
+    pending: dict[str, Any] = {}
+    deduper = PartitionedDeduper(state, 4)
+    stages = build_stages(deduper, pending)
+    article = make_article("old1", seed_texts[3], base_time)
+    sig = deduper.signature(article)
+    parts = deduper.routes(sig)
+    pending["old1"] = {"since": base_time.timestamp(), "partitions": parts, "fingerprint": sig.fingerprint}
+    pending["a:old1"] = article.model_dump(mode="json")  # no signature kept: the gather computes it
+    pending["old1"]["seen"] = True
+    old_partial = {
+        "kind": "partial",
+        "article_id": "old1",
+        "status": "unique",
+        "of": None,
+        "similarity": None,
+    }
+    emits: list[Emit] = []
+    for n in parts:
+        message = {**old_partial, "partition": n, "story_id": "old1"}
+        emits += stages.gather.handle(json.dumps(message).encode(), PROV, base_time)
+    routes = sorted((e.route, type(e.value).__name__) for e in emits)
+    assert routes == [("out", "EnrichedArticle"), *[("probes", "Commit")] * len(parts)]
+    home_key = f"p{home('old1', 4)}/doc:old1"
+    state[home_key] = {"t": 1, "v": ["unique", None, None], "s": "old1", "f": "ab"}  # its old probe's
+    for emit in emits:
+        if emit.route == "probes":
+            stages.index.handle(encode(emit.value), PROV, base_time)
+    assert state[home_key]["k"] == 1 and state[home_key]["m"], "stored, final, by the new commit"
+    # a commit of the old version (no signature) finalises the record its probe wrote
+    state["p0/doc:old2"] = {"t": 1, "v": ["unique", None, None], "s": "old2", "f": "ab"}
+    legacy = {"kind": "commit", "partition": 0, "article_id": "old2", "fingerprint": "ab"}
+    legacy |= {"status": "unique", "of": None, "similarity": None, "story_id": "old2"}
+    assert stages.index.handle(json.dumps(legacy).encode(), PROV, base_time) == []
+    assert state["p0/doc:old2"]["k"] == 1
