@@ -1,14 +1,15 @@
 """Per-article dedupe cost and state per stored article at 10k, 100k and 1M stored articles.
 
-Measured through the partitioned three-hop path the streaming deduper runs (``PartitionedDeduper``:
-route → probe on every owner partition → combine → commit), over the worker's own state class
+Measured through the partitioned hops the streaming deduper runs (``PartitionedDeduper``:
+route → probe → verify on the candidates' homes → combine → commit), over the worker's own state class
 (``TaskStore``, with the derived keys marked), so the changelog records per article are counted as
 the worker would log them (one transaction per article: no coalescing across a commit interval).
 
 The state is made by the deduper's own code, not a hand-written layout: each stored article's
-records come from ``Deduper.updates`` (as a unique, final article), go to every owner partition of
-its keys, and each partition's index buckets, expiry slots and counters are then rebuilt from the
-records by ``rebuild_slice`` (what a restore does). Stored event times are spread over the 7-day
+records are written by the commit hop (``PartitionedDeduper.commit``, as a unique, final article:
+the record at its home, stubs on the other partitions that list it), then each partition's index
+buckets, expiry slots and counters are dropped and rebuilt by ``rebuild_slice`` (what a restore
+does). Ids are shaped like the ingest's (``--id-hex 0``: short ones). Stored event times are spread over the 7-day
 window. Fresh articles (80% new, 10% exact and 10% near copies of stored texts) are then timed
 through ``process``. Embeddings are random unit vectors: the model's own cost is measured
 elsewhere (``bench_tagger``, ``bench_embedding_inputs``).
@@ -158,7 +159,7 @@ def probe_text(i: int, texts: list[str], rng: np.random.Generator) -> str:
 
 
 def run_size(n: int, probes: int, partitions: int, config: DeduperConfig, id_hex: int) -> dict[str, Any]:
-    """Fill a state of n articles and time ``probes`` articles through the three hops."""
+    """Fill a state of n articles and time ``probes`` articles through the hops."""
     rng = np.random.default_rng(n)
     store = TaskStore(reindex.derived_keys(config.meta_prefix))
     deduper = PartitionedDeduper(store, partitions, config)

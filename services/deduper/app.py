@@ -1,4 +1,4 @@
-"""The deduper worker: ``articles.tagged.v1`` → three hops over a key-partitioned index → enriched.
+"""The deduper worker: ``articles.tagged.v1`` → four hops over a key-partitioned index → enriched.
 
 Sources of the one worker (one consumer group, one transaction per task): route (tagged →
 probes + verdicts), index (probes, with the ``dedupe-index`` table), gather (verdicts, with the

@@ -1,4 +1,4 @@
-"""Verdicts of the three-hop deduper stay consistent whatever the interleaving of articles in flight.
+"""Verdicts of the partitioned deduper's hops stay consistent whatever the interleaving of articles in flight.
 
 A simulator runs each article's hops (probe on every partition routed to, the verification of the
 candidates on their homes, then the gather's commit)
