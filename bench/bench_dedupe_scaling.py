@@ -9,10 +9,10 @@ The state is made by the deduper's own code, not a hand-written layout: each sto
 records are written by the commit hop (``PartitionedDeduper.commit``, as a unique, final article:
 the record at its home, stubs on the other partitions that list it), then each partition's index
 buckets, expiry slots and counters are dropped and rebuilt by ``rebuild_slice`` (what a restore
-does). Ids are shaped like the ingest's (``--id-hex 0``: short ones). Stored event times are spread over the 7-day
-window. Fresh articles (80% new, 10% exact and 10% near copies of stored texts) are then timed
-through ``process``. Embeddings are random unit vectors: the model's own cost is measured
-elsewhere (``bench_tagger``, ``bench_embedding_inputs``).
+does). Ids are shaped like the ingest's (``--id-hex 0``: short ones). Stored event times are
+spread over the 7-day window. Fresh articles (80% new, 10% exact and 10% near copies of stored
+texts) are then timed through ``process``. Embeddings are random unit vectors: the model's own
+cost is measured elsewhere (``bench_tagger``, ``bench_embedding_inputs``).
 
 Usage: python -m bench.bench_dedupe_scaling [--sizes 10000 100000 1000000] [--partitions 4]
 """
