@@ -20,11 +20,21 @@ from services.core.models import EnrichedArticle, TaggedArticle
 from services.deduper import keys as k
 from services.deduper import signature as sg
 from services.deduper.expiry import Expirer
-from services.deduper.story import StoryFacts, StoryRule, score_story, story_facts
+from services.deduper.judge import judge, record_id, record_story, stored_facts
+from services.deduper.story import StoryFacts, StoryRule, story_facts
 from services.deduper.verdict import Verdict, enrich, event_time, story_time
 
 fingerprint = sg.fingerprint
-__all__ = ["Deduper", "DeduperConfig", "Signature", "Verdict", "fingerprint"]
+__all__ = [
+    "Deduper",
+    "DeduperConfig",
+    "Signature",
+    "Verdict",
+    "fingerprint",
+    "record_id",
+    "record_story",
+    "stored_facts",
+]
 
 
 @dataclass(frozen=True)
@@ -199,66 +209,8 @@ class Deduper:
         return self.judge(sig, docs)
 
     def judge(self, sig: Signature, docs: list[tuple[str, dict[str, Any]]]) -> Verdict:
-        """Near duplicate, else same story, else unique, among candidate records ``(id, record)``."""
-        near = self._best_near(sig, docs)
-        if near is not None:
-            return near
-        story = self._best_story(sig, docs)
-        if story is not None:
-            return story
-        return Verdict("unique", None, None, sig.article_id)
-
-    def _best_near(self, sig: Signature, docs: list[tuple[str, dict[str, Any]]]) -> Verdict | None:
-        """The verified near duplicate with the highest estimated Jaccard similarity, if any."""
-        if sig.minhash is None:
-            return None
-        best: tuple[float, int, str, dict[str, Any]] | None = None
-        for doc_id, doc in docs:
-            if not doc["m"]:
-                continue
-            jac = sg.jaccard_estimate(sig.minhash, sg.unpack_u32(doc["m"]))
-            if jac >= self.config.near_threshold and (best is None or (jac, -doc["t"]) > best[:2]):
-                best = (jac, -doc["t"], doc_id, doc)
-        if best is None:
-            return None
-        jac, _, ref, doc = best
-        doc_id = record_id(ref, doc)
-        story = record_story(ref, doc)
-        if k.same_text(doc.get("f"), sig.fingerprint):  # the same text, found through its MinHash bands
-            return Verdict("exact", doc_id, 1.0, story)
-        return Verdict("near", doc.get("c", doc_id), round(jac, 4), story)
-
-    def _best_story(self, sig: Signature, docs: list[tuple[str, dict[str, Any]]]) -> Verdict | None:
-        """The best-matching story among the candidates' stories, judged against each story's leader.
-
-        Only a story's leader (the article that opened it: its story id is its own id) is compared,
-        so an article joins a story only when it matches the story itself, not some later member.
-        """
-        if sig.embedding is None:
-            return None
-        best: tuple[float, str, float] | None = None
-        for ref, doc in docs:
-            doc_id = record_id(ref, doc)
-            if not doc.get("e") or record_story(ref, doc) != doc_id:
-                continue
-            other = sg.unpack_vector(doc["e"])
-            if other.size != sig.embedding.size:
-                continue
-            ev = score_story(
-                self.config.story,
-                cosine=float(other @ sig.embedding),
-                a=sig.facts,
-                b=stored_facts(doc),
-                lang_a=sig.language,
-                lang_b=doc.get("l"),
-                gap_days=(sig.story_time - doc.get("p", doc["t"])) / k.DAY,
-            )
-            if ev.same and (best is None or ev.score > best[0]):
-                best = (ev.score, doc_id, ev.cosine)
-        if best is None:
-            return None
-        _, story_id, cosine = best
-        return Verdict("same_story", story_id, round(min(1.0, max(0.0, cosine)), 4), story_id)
+        """Near duplicate, else same story, else unique, among candidate records ``(ref, record)``."""
+        return judge(sig, docs, self.config.near_threshold, self.config.story)
 
     # -- half 3: writes -------------------------------------------------------------------------
     def updates(self, sig: Signature, verdict: Verdict, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -359,25 +311,3 @@ class Deduper:
 
     def _meta(self, name: str) -> str:
         return f"{self.config.meta_prefix}:{name}"
-
-
-def record_id(ref: str, doc: Mapping[str, Any]) -> str:
-    """The article id of a record filed under ``ref`` (a hashed handle keeps the id in ``i``)."""
-    return str(doc.get("i", ref))
-
-
-def record_story(ref: str, doc: Mapping[str, Any]) -> str:
-    """The story of a record: ``s``, which a story's leader leaves out (its story is its own id)."""
-    return str(doc.get("s") or record_id(ref, doc))
-
-
-def stored_facts(doc: Mapping[str, Any]) -> StoryFacts:
-    """The story evidence kept in an article's record (older records: what they have)."""
-    return StoryFacts(
-        entities=tuple(doc.get("n") or ()),
-        named=tuple(doc.get("nn") or ()),
-        numbers=tuple(doc.get("u") or ()),
-        title_words=tuple(doc.get("w") or ()),
-        numeric_share=float(doc.get("q") or 0.0),
-        rare_words=tuple(doc.get("r") or ()),
-    )

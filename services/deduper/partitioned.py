@@ -42,7 +42,8 @@ from services.deduper.hops import (
     settle,
     shortlist,
 )
-from services.deduper.logic import Deduper, DeduperConfig, Signature, record_id, record_story
+from services.deduper.judge import record_id, record_story
+from services.deduper.logic import Deduper, DeduperConfig, Signature
 from services.deduper.slices import PrefixedStore, derived_state, rebuild_slice
 from services.deduper.verdict import Verdict, enrich
 
