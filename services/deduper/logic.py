@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,7 @@ from services.core.models import EnrichedArticle, TaggedArticle
 from services.deduper import keys as k
 from services.deduper import signature as sg
 from services.deduper.expiry import Expirer
-from services.deduper.judge import judge, record_id, record_story, stored_facts
+from services.deduper.judge import judge, record_id, record_story
 from services.deduper.story import StoryFacts, StoryRule, story_facts
 from services.deduper.verdict import Verdict, enrich, event_time, story_time
 
@@ -31,9 +32,6 @@ __all__ = [
     "Signature",
     "Verdict",
     "fingerprint",
-    "record_id",
-    "record_story",
-    "stored_facts",
 ]
 
 
@@ -80,7 +78,7 @@ class Signature:
     language: str | None
     facts: StoryFacts
 
-    @property
+    @cached_property
     def ref(self) -> str:
         """The handle the article is filed under in the state (``keys.ref_of``)."""
         return k.ref_of(self.article_id)
@@ -193,10 +191,9 @@ class Deduper:
     # -- half 2: decision -----------------------------------------------------------------------
     def decide(self, sig: Signature, values: Mapping[str, Any]) -> Verdict:
         """Verdict from the values read under ``keys_for`` and ``doc_keys`` (missing keys: absent)."""
-        own = values.get(k.doc_key(sig.ref))
-        if own is not None and "v" in own and record_id(sig.ref, own) == sig.article_id:
-            status, of, sim = own["v"]
-            return Verdict(status, of, sim, record_story(sig.ref, own), redelivered=True)
+        again = self.redelivered(sig, values)
+        if again is not None:
+            return again
         cutoff = self.cutoff(sig, values)
         first = values.get(k.fp_key(sig.fingerprint))
         if first is not None and first["id"] != sig.article_id and first["t"] >= cutoff:
@@ -208,6 +205,14 @@ class Deduper:
         ]
         return self.judge(sig, docs)
 
+    def redelivered(self, sig: Signature, values: Mapping[str, Any]) -> Verdict | None:
+        """The verdict the article was given before, when its own record is among the values."""
+        own = values.get(k.doc_key(sig.ref))
+        if own is None or "v" not in own or record_id(sig.ref, own) != sig.article_id:
+            return None
+        status, of, sim = own["v"]
+        return Verdict(status, of, sim, record_story(sig.ref, own), redelivered=True)
+
     def judge(self, sig: Signature, docs: list[tuple[str, dict[str, Any]]]) -> Verdict:
         """Near duplicate, else same story, else unique, among candidate records ``(ref, record)``."""
         return judge(sig, docs, self.config.near_threshold, self.config.story)
@@ -215,16 +220,33 @@ class Deduper:
     # -- half 3: writes -------------------------------------------------------------------------
     def updates(self, sig: Signature, verdict: Verdict, values: Mapping[str, Any]) -> dict[str, Any]:
         """Writes for this article (None = delete); empty for a redelivery or an already-expired article."""
-        if verdict.redelivered:
+        if verdict.redelivered or self.expired(sig, values):
             return {}
         clock = max(int(values.get(self._meta("clock")) or 0), sig.event_time)
-        cutoff = self.cutoff(sig, values)
-        if sig.event_time < cutoff:
-            return {}
-        c = self.config
         out: dict[str, Any] = {self._meta("clock"): clock}
-        # what a reader can infer is left out: a leader's story (its own id), a canonical that is
-        # the article itself, a story time equal to the event time (``record_story``, ``record_id``)
+        if verdict.status != "exact":
+            first = values.get(k.fp_key(sig.fingerprint))
+            if first is None or first["t"] < self.cutoff(sig, values):
+                out[k.fp_key(sig.fingerprint)] = {
+                    "id": sig.article_id,
+                    "s": verdict.story_id,
+                    "t": sig.event_time,
+                }
+            out.update(self.listings(sig, verdict, values))
+        out[k.doc_key(sig.ref)] = self.record(sig, verdict)
+        out.update(self.expirer.enqueue(sig.ref, sig.event_time, values))
+        return out
+
+    def expired(self, sig: Signature, values: Mapping[str, Any]) -> bool:
+        """Whether the article is already older than the window (decided, not stored)."""
+        return sig.event_time < self.cutoff(sig, values)
+
+    def record(self, sig: Signature, verdict: Verdict) -> dict[str, Any]:
+        """The article's stored record (exact duplicates keep only what a redelivery and eviction need).
+
+        What a reader can infer is left out: a leader's story (its own id), a canonical that is the
+        article itself, a story time equal to the event time (``record_story``, ``record_id``).
+        """
         doc: dict[str, Any] = {
             "t": sig.event_time,
             "v": [verdict.status, verdict.of, verdict.similarity],
@@ -234,41 +256,43 @@ class Deduper:
             doc["s"] = verdict.story_id
         if sig.ref != sig.article_id:
             doc["i"] = sig.article_id  # filed under a hash of the id
-        if verdict.status != "exact":
-            if verdict.status == "near" and verdict.of:
-                doc["c"] = verdict.of
-            doc["m"] = sg.pack_u32(sig.minhash) if sig.minhash is not None else ""
-            doc["n"] = list(sig.entities)
-            doc["nn"] = list(sig.facts.named)
-            doc["u"] = list(sig.facts.numbers)
-            doc["w"] = list(sig.facts.title_words)
-            doc["q"] = sig.facts.numeric_share
-            doc["r"] = list(sig.facts.rare_words)
-            doc["l"] = sig.language
-            if sig.story_time != sig.event_time:
-                doc["p"] = sig.story_time
-            if sig.embedding is not None:
-                doc["e"] = sg.pack_vector(sig.embedding)
-                doc["h"] = list(sig.emb_keys)
-            first = values.get(k.fp_key(sig.fingerprint))
-            if first is None or first["t"] < cutoff:
-                out[k.fp_key(sig.fingerprint)] = {
-                    "id": sig.article_id,
-                    "s": verdict.story_id,
-                    "t": sig.event_time,
-                }
-            day = sig.story_time // k.DAY
-            # Only a story's leader is ever compared for a story, so only an article that opens a
-            # story (unique) goes into the embedding and entity buckets: they stay uncrowded.
-            story_keys: tuple[str, ...] = ()
-            if verdict.status == "unique":
-                story_keys = (*sig.emb_keys, *(k.ent_key(e, day) for e in sig.entities[: c.entity_keys]))
-            doc["x"] = 1 if story_keys else 0  # listed in the story buckets (reindex.rebuild reads it)
-            for key in (*sig.mh_keys, *story_keys):
-                out[key] = k.add_ref(values.get(key), sig.ref, sig.event_time, cutoff, c.max_refs)
-        out[k.doc_key(sig.ref)] = doc
-        out.update(self.expirer.enqueue(sig.ref, sig.event_time, values))
-        return out
+        if verdict.status == "exact":
+            return doc
+        if verdict.status == "near" and verdict.of:
+            doc["c"] = verdict.of
+        doc["m"] = sg.pack_u32(sig.minhash) if sig.minhash is not None else ""
+        doc["n"] = list(sig.entities)
+        doc["nn"] = list(sig.facts.named)
+        doc["u"] = list(sig.facts.numbers)
+        doc["w"] = list(sig.facts.title_words)
+        doc["q"] = sig.facts.numeric_share
+        doc["r"] = list(sig.facts.rare_words)
+        doc["l"] = sig.language
+        if sig.story_time != sig.event_time:
+            doc["p"] = sig.story_time
+        if sig.embedding is not None:
+            doc["e"] = sg.pack_vector(sig.embedding)
+            doc["h"] = list(sig.emb_keys)
+        doc["x"] = 1 if self._story_keys(sig, verdict) else 0  # in the story buckets (reindex reads it)
+        return doc
+
+    def listings(
+        self, sig: Signature, verdict: Verdict, values: Mapping[str, Any], keep: Callable[[str], bool] = bool
+    ) -> dict[str, list[k.Ref]]:
+        """The bucket lists with the article added (those ``keep`` accepts); none for an exact copy."""
+        if verdict.status == "exact":
+            return {}
+        cutoff, c = self.cutoff(sig, values), self.config
+        keys = [key for key in (*sig.mh_keys, *self._story_keys(sig, verdict)) if keep(key)]
+        return {key: k.add_ref(values.get(key), sig.ref, sig.event_time, cutoff, c.max_refs) for key in keys}
+
+    def _story_keys(self, sig: Signature, verdict: Verdict) -> tuple[str, ...]:
+        """Only a story's leader is ever compared for a story, so only an article that opens a story
+        (unique) goes into the embedding and entity buckets: they stay uncrowded."""
+        if verdict.status != "unique":
+            return ()
+        day = sig.story_time // k.DAY
+        return (*sig.emb_keys, *(k.ent_key(e, day) for e in sig.entities[: self.config.entity_keys]))
 
     # -- convenience: single store ------------------------------------------------------------
     def process(self, article: TaggedArticle, *, now: datetime) -> EnrichedArticle:

@@ -24,13 +24,11 @@ catch). ``process`` runs the hops in one process (offline path).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, MutableMapping
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from services.core.models import EnrichedArticle, TaggedArticle
 from services.deduper import keys as k
-from services.deduper import reindex
 from services.deduper.hops import (
     Partial,
     arrival_order,
@@ -42,7 +40,6 @@ from services.deduper.hops import (
     settle,
     shortlist,
 )
-from services.deduper.judge import record_id, record_story
 from services.deduper.logic import Deduper, DeduperConfig, Signature
 from services.deduper.slices import PrefixedStore, derived_state, rebuild_slice
 from services.deduper.verdict import Verdict, enrich
@@ -129,30 +126,27 @@ class PartitionedDeduper:
         """``probe`` from the article's signature and arrival order (what a probe message carries)."""
         shard = self.shard(partition)
         values = self._values(partition, sig)
-        own = values.get(k.doc_key(sig.ref))
-        if own is not None and "v" in own and record_id(sig.ref, own) == sig.article_id:  # decided before
-            status, of, sim = own["v"]
-            return Partial(partition, status, of, sim, record_story(sig.ref, own), redelivered=True)
+        again = shard.redelivered(sig, values)  # at home: the article was decided before
+        if again is not None:
+            return Partial(
+                partition, again.status, again.of, again.similarity, again.story_id, redelivered=True
+            )
         fp_key = k.fp_key(sig.fingerprint)
         if owner(fp_key, self.partitions) == partition:
             cutoff = shard.cutoff(sig, values)
             first = values.get(fp_key)
-            if first is None or first["t"] < cutoff or first["id"] == sig.article_id:
-                self._hold(partition, sig, mine, values)
-            elif first.get("k"):
-                return Partial(partition, "exact", first["id"], 1.0, first["s"])
-            elif mine < order_of(first):
+            if first is None or first["id"] != sig.article_id:  # else: it holds the fingerprint already
+                if first is not None and first["t"] >= cutoff and first.get("k"):
+                    return Partial(partition, "exact", first["id"], 1.0, first["s"])
                 # A holder still in flight is not an original yet; the earlier-ingested copy of a
                 # text holds its fingerprint meanwhile, so two copies in flight never point at each other.
-                self._hold(partition, sig, mine, values)
+                if first is None or first["t"] < cutoff or mine < order_of(first):
+                    self._hold(partition, sig, mine, values)
         return Partial(partition, "unique", None, None, sig.article_id, tuple(shard.candidates(sig, values)))
 
     def _hold(self, partition: int, sig: Signature, mine: tuple[int, str], values: dict[str, Any]) -> None:
         """Take the fingerprint for an article in flight, with a stub that expires it if never committed."""
         fp_key = k.fp_key(sig.fingerprint)
-        first = values.get(fp_key)
-        if first is not None and first["id"] == sig.article_id:
-            return
         self.shard(partition).store[fp_key] = {
             "id": sig.article_id,
             "s": sig.article_id,
@@ -181,30 +175,28 @@ class PartitionedDeduper:
         shard = self.shard(partition)
         store = shard.store
         owned = self._owned(partition, sig.ref)
-        at_home = home(sig.ref, self.partitions) == partition
         values = self._values(partition, sig)
         if (values.get(k.doc_key(sig.ref)) or {}).get("k"):
             return  # committed before: the first commit stands (a stub's rewrite is idempotent)
-        writes = shard.updates(sig, replace(verdict, redelivered=False), values)
-        record = writes.pop(k.doc_key(sig.ref), None)
-        if record is not None:
+        if not shard.expired(sig, values):
             fp_key = k.fp_key(sig.fingerprint)
-            buckets = [key for key in writes if reindex.is_bucket_key(key) and owned(key)]
             holds = owner(fp_key, self.partitions) == partition and verdict.status != "exact"
             if holds:
                 self._finalise_fp(partition, sig, verdict, values)
-            for key in buckets:
-                store[key] = writes[key]
+            buckets = shard.listings(sig, verdict, values, keep=owned)
+            store.update(buckets)
+            at_home = home(sig.ref, self.partitions) == partition
+            if at_home or buckets or holds:  # something is stored here: the clock is its newest time
+                clock = f"{self.config.meta_prefix}:clock"
+                store[clock] = max(int(values.get(clock) or 0), sig.event_time)
             if at_home:
+                record = shard.record(sig, verdict)
                 if "h" in record:  # this partition's story buckets only (the others list it themselves)
                     record["h"] = [key for key in record["h"] if owned(key)]
                 self._queue(partition, sig, k.doc_key(sig.ref), {**record, "k": 1}, values)
             elif buckets or holds:
                 stub = {"t": sig.event_time, "b": [*buckets, *([fp_key] if holds else [])]}
                 self._queue(partition, sig, k.stub_key(sig.ref), stub, values)
-            clock = f"{self.config.meta_prefix}:clock"
-            if clock in writes and (at_home or buckets or holds):
-                store[clock] = writes[clock]
         now = store.get(f"{self.config.meta_prefix}:clock")
         if now is not None:
             self.evictions += shard.expirer.expire_until(int(now) - self.config.window_days * k.DAY)

@@ -34,11 +34,11 @@ def signature_key(article_id: str) -> str:
     return f"{SIGNATURE_PREFIX}{article_id}"
 
 
-def close(pending: MutableMapping[str, Any], article_id: str, entry: dict[str, Any]) -> tuple[Any, Any]:
-    """Remove an article's entry, article and signature; return the article (None: never seen), signature."""
+def close(pending: MutableMapping[str, Any], article_id: str, entry: dict[str, Any]) -> Any:
+    """Remove an article's entry, article and signature; return the article (None if never seen)."""
     pending.pop(article_id, None)
-    wired = pending.pop(signature_key(article_id), None)
-    return pop_article(pending, article_id, entry), wired
+    pending.pop(signature_key(article_id), None)
+    return pop_article(pending, article_id, entry)
 
 
 def pop_article(pending: MutableMapping[str, Any], article_id: str, entry: dict[str, Any]) -> Any:
@@ -63,6 +63,6 @@ def expire(
     for key in [key for key in pending if not key.startswith(("meta:", ARTICLE_PREFIX, SIGNATURE_PREFIX))]:
         entry = pending.get(key)
         if isinstance(entry, dict) and float(entry.get("since", now_s)) < now_s - ttl_s:
-            article, _ = close(pending, key, entry)
+            article = close(pending, key, entry)
             out.append((key, entry if article is None else {**entry, "article": article}))
     return out

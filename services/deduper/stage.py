@@ -200,8 +200,16 @@ def build_stages(
         else:
             field = "checked" if msg.phase == "verify" else "partials"
             answers = dict(entry.get(field) or {})
-            head = [msg.partition, msg.status, msg.of, msg.similarity, msg.story_id]
-            answers[str(msg.partition)] = [*head, [list(c) for c in msg.candidates], msg.redelivered]
+            given = Partial(
+                msg.partition,
+                msg.status,
+                msg.of,
+                msg.similarity,
+                msg.story_id,
+                tuple(list(c) for c in msg.candidates),
+                msg.redelivered,
+            )
+            answers[str(msg.partition)] = given.to_json()
             entry[field] = answers
             if msg.error:
                 entry["errors"] = [*(entry.get("errors") or []), msg.error]
@@ -212,7 +220,7 @@ def build_stages(
             pending[article_id] = entry  # reassigned, never mutated: the changelog sees it
             return stale
         if entry.get("errors"):
-            article = TaggedArticle.model_validate(close(pending, article_id, entry)[0])
+            article = TaggedArticle.model_validate(close(pending, article_id, entry))
             return [*stale, _failed(article, "; ".join(entry["errors"]), now, dlq_max_bytes)]
         if "verify" in entry:
             verdict = combine(article_id, [Partial.from_json(v) for v in entry["checked"].values()])
@@ -235,13 +243,12 @@ def build_stages(
                 ]
                 return [*stale, *verifies]
             verdict = settled
-        raw, wired = close(pending, article_id, entry)
-        article = TaggedArticle.model_validate(raw)
+        signature = None if verdict.redelivered else _signature(pending, article_id, entry)
+        article = TaggedArticle.model_validate(close(pending, article_id, entry))
         fingerprint = str(entry["fingerprint"])
         emits = _final(enrich(article, verdict, fingerprint, now), forward_exact)
-        if verdict.redelivered:
+        if signature is None:
             return [*stale, *emits]  # decided before: the partitions hold it already
-        wired = wired or to_wire(deduper.signature(article))
         at_home = home(k.ref_of(article_id), deduper.partitions)
         for n in entry["partitions"]:
             commit = Commit(
@@ -252,7 +259,7 @@ def build_stages(
                 of=verdict.of,
                 similarity=verdict.similarity,
                 story_id=verdict.story_id,
-                signature=wired if n == at_home else keys_only(wired),  # the record is kept at home
+                signature=signature if n == at_home else keys_only(signature),  # the record is kept at home
             )
             emits.append(Emit("probes", article_id, commit, partition=n))
         return [*stale, *emits]

@@ -19,13 +19,18 @@ from tests.unit.deduper.conftest import make_article
 PROV = Provenance("t", 0, 7)
 
 
-def _deliver(stages: Any, emits: list[Emit], now: datetime) -> list[Emit]:
-    """Run hop messages through their stages until only final emits (out, duplicates, dlq) remain."""
+def _deliver(stages: Any, emits: list[Emit], now: datetime, hops: list[str] | None = None) -> list[Emit]:
+    """Run hop messages through their stages until only final emits (out, duplicates, dlq) remain.
+
+    ``hops`` collects the kind of every message sent to the index hop (Probe, Verify, Commit).
+    """
     finals: list[Emit] = []
     queue = list(emits)
     while queue:
         emit = queue.pop(0)
         if emit.route == "probes":
+            if hops is not None:
+                hops.append(type(emit.value).__name__)
             queue.extend(stages.index.handle(encode(emit.value), PROV, now))
         elif emit.route == "verdicts":
             queue.extend(stages.gather.handle(encode(emit.value), PROV, now))
@@ -36,6 +41,15 @@ def _deliver(stages: Any, emits: list[Emit], now: datetime) -> list[Emit]:
 
 def _waiting(pending: dict[str, Any]) -> list[str]:
     return [key for key in pending if not key.startswith("meta:")]
+
+
+def _dead_letter(finals: list[Emit], article_id: str, pending: dict[str, Any]) -> DeadLetter:
+    """The one final emit, a dead letter of the article, with nothing left waiting in the gather."""
+    assert [(e.route, e.key) for e in finals] == [("dlq", article_id)], "one dead letter, no output"
+    letter = finals[0].value
+    assert isinstance(letter, DeadLetter)
+    assert _waiting(pending) == [], "nothing left waiting"
+    return letter
 
 
 def test_an_article_comes_out_once_through_the_hops(seed_texts: list[str], base_time: datetime) -> None:
@@ -64,12 +78,9 @@ def test_a_probe_that_fails_dead_letters_its_article_instead_of_waiting_forever(
         return real(partition, sig, order)
 
     monkeypatch.setattr(deduper, "probe_signature", probe)
-    finals = _deliver(stages, routed, base_time)
-    assert [(e.route, e.key) for e in finals] == [("dlq", "x2")], "one dead letter, no output"
-    letter = finals[0].value
-    assert isinstance(letter, DeadLetter) and letter.reason == "processing_error"
+    letter = _dead_letter(_deliver(stages, routed, base_time), "x2", pending)
+    assert letter.reason == "processing_error"
     assert letter.article_id == "x2" and "disk on fire" in letter.error and letter.source is not None
-    assert _waiting(pending) == [], "nothing left waiting"
 
 
 def test_a_verification_that_fails_dead_letters_its_article(
@@ -90,10 +101,7 @@ def test_a_verification_that_fails_dead_letters_its_article(
 
     monkeypatch.setattr(deduper, "verify", verify)
     finals = _deliver(stages, stages.route.handle(encode(update), PROV, base_time), base_time)
-    assert [(e.route, e.key) for e in finals] == [("dlq", "v2")], "one dead letter, no output"
-    letter = finals[0].value
-    assert isinstance(letter, DeadLetter) and "home partition on fire" in letter.error
-    assert _waiting(pending) == [], "nothing left waiting"
+    assert "home partition on fire" in _dead_letter(finals, "v2", pending).error
 
 
 def test_a_redelivered_article_gets_its_verdict_back_without_verifying_or_storing_again(
@@ -108,17 +116,7 @@ def test_a_redelivered_article_gets_its_verdict_back_without_verifying_or_storin
     before = dict(state)
     routed = stages.route.handle(encode(near), PROV, base_time)
     hops: list[str] = []
-    queue, finals = list(routed), []
-    while queue:
-        emit = queue.pop(0)
-        if emit.route == "probes":
-            hops.append(type(emit.value).__name__)
-            queue.extend(stages.index.handle(encode(emit.value), PROV, base_time))
-        elif emit.route == "verdicts":
-            queue.extend(stages.gather.handle(encode(emit.value), PROV, base_time))
-        else:
-            finals.append(emit)
-    (out,) = finals
+    (out,) = _deliver(stages, routed, base_time, hops)
     assert isinstance(out.value, EnrichedArticle)
     assert (out.value.duplicate.status, out.value.duplicate.of) == ("near", "r1")
     assert set(hops) == {"Probe"}, "settled by the probes: no verification, no commit"
