@@ -9,7 +9,9 @@ Two streams, tagged by the pipeline's own cleaner and tagger (``bench/story_corp
   part (70 %) and a held-out part (30 %); thresholds are chosen on the tuning part only.
 - **Reuters-21578 wire stream** (15k stories with their own timestamps, oldest first): share of
   articles per status, cluster sizes, and a hand review (``bench/data/story_review.json``) of a
-  seeded sample of flagged pairs and of the largest clusters of the held-out second half.
+  seeded sample of flagged pairs and of the largest clusters of the held-out second half; a
+  fixed sample of the first (tuning) half's flagged pairs is judged in
+  ``bench/data/story_review_tuning.json`` (``reuters_tuning_review``), for tuning rules.
 
 The SemEval pair F1 is also reported over several stream orders (``semeval_dev_order_spread``:
 mean, sd, min, max per part and language pair), since the order alone moves it.
@@ -32,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.story_corpus import SEMEVAL, cached, reuters_records, semeval_records
-from bench.story_review import cross_link_figures, cross_links, review_figures
+from bench.story_review import cross_link_figures, cross_links, review_figures, tuning_figures
 from services.core.models import EnrichedArticle, TaggedArticle
 from services.deduper.logic import DeduperConfig
 from services.deduper.partitioned import PartitionedDeduper
@@ -280,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
             "dedupe_ms_per_article": round(r_cost * 1000, 3),
         }
         report["reuters_review"] = review_figures(reuters, r_events, seed=args.seed)
+        report["reuters_tuning_review"] = tuning_figures(reuters, r_events)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(report, indent=2))

@@ -19,6 +19,8 @@ from typing import Any
 from services.core.models import EnrichedArticle, TaggedArticle
 
 REVIEW = Path(__file__).resolve().parent / "data" / "story_review.json"
+# Judgments of a sample of the first (tuning) half's flagged pairs: rules may be tuned on these.
+TUNING_REVIEW = Path(__file__).resolve().parent / "data" / "story_review_tuning.json"
 # Judgments of links between articles of different SemEval pairs (``"<article>|<story leader>"``).
 CROSS_REVIEW = Path(__file__).resolve().parent / "data" / "semeval_cross_review.json"
 SAMPLE_PAIRS = 50
@@ -75,6 +77,24 @@ def review_figures(
         "judged_clusters": len(stories),
         "clusters_judged_one_story": sum(stories),
         "review_file": str(REVIEW.relative_to(REVIEW.parents[2])),
+    }
+
+
+def tuning_figures(
+    stream: list[TaggedArticle], events: dict[str, EnrichedArticle], path: Path = TUNING_REVIEW
+) -> dict[str, Any]:
+    """Precision of the tuning half's judged pairs that the rule still flags (its sample is fixed)."""
+    first = {a.article_id for a in stream[: len(stream) // 2]}
+    flagged = {f"{i}|{events[i].story_id}" for i in first if events[i].duplicate.status == "same_story"}
+    review: dict[str, dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))["pairs"]
+    kept = [v["same"] for key, v in review.items() if key in flagged]
+    return {
+        "judged_pairs": len(review),
+        "judged_pairs_still_flagged": len(kept),
+        "judged_same_still_flagged": sum(kept),
+        "precision": round(sum(kept) / len(kept), 4) if kept else None,
+        "flagged_pairs": len(flagged),
+        "review_file": str(path.relative_to(path.parents[2])),
     }
 
 

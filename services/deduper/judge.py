@@ -104,4 +104,5 @@ def stored_facts(doc: Mapping[str, Any]) -> StoryFacts:
         title_words=tuple(doc.get("w") or ()),
         numeric_share=float(doc.get("q") or 0.0),
         rare_words=tuple(doc.get("r") or ()),
+        names=tuple(doc.get("a") or ()),
     )

@@ -50,7 +50,7 @@ class DeduperConfig:
         20  # a shorter body is fingerprinted with its title ("Pay April 15 Record March 31")
     )
     emb_bands: int = 16
-    emb_bits: int = 10
+    emb_bits: int = 8
     entity_keys: int = 4
     entity_limit: int = 10
     max_refs: int = 32
@@ -267,6 +267,7 @@ class Deduper:
         doc["w"] = list(sig.facts.title_words)
         doc["q"] = sig.facts.numeric_share
         doc["r"] = list(sig.facts.rare_words)
+        doc["a"] = list(sig.facts.names)
         doc["l"] = sig.language
         if sig.story_time != sig.event_time:
             doc["p"] = sig.story_time

@@ -10,7 +10,11 @@ transitive drift (A~B~C with A and C different events stays two stories). A matc
   places, cross-lingual through their ids), shared distinctive numbers, shared title words;
 - and for formulaic texts (earnings tables, results, listings: mostly numbers), a shared named
   entity that is not a place (a person, an organisation, ...) and a shared title word when both
-  have titles: the shape of a text is not its story.
+  have titles: the shape of a text is not its story;
+- and when both titles name their subject (title words the article's own text writes as a name:
+  "SCOTIA MORTGAGE ISSUES 100 MLN DLR BOND", whose text says "Scotia Mortgage Corp"), at least
+  one article's subject among the other's names: two bonds, dividends or rating actions of two
+  issuers are two stories however alike their wording.
 """
 
 from __future__ import annotations
@@ -31,6 +35,12 @@ COUNTRY_PREFIX = "iso3166:"
 _NUMBER = re.compile(r"(?<![\w.,])\d[\d,.]*\d(?![\w])|(?<![\w.,])\d(?![\w.,])")
 _WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
 _TOKEN = re.compile(r"\S+")
+# A name: a capitalised word inside a sentence (after a word, a comma or a closing quote), or one
+# followed by another capitalised word ("Corrin Mortgage Corp is issuing ..." opens a sentence).
+_CAP = r"[A-ZÀ-ÖØ-Þ][\w&'’-]*\w"
+_NAME = re.compile(rf"(?<=[\w,;:)\"'] ){_CAP}|{_CAP}(?= [A-ZÀ-ÖØ-Þ])")
+_LETTERS = re.compile(r"[^\W\d_]{3,}")
+NAME_ZIPF = 5.0
 RARE_ZIPF = 3.5
 HEAD_CHARS = 2000
 
@@ -49,6 +59,7 @@ class StoryRule:
     min_rare_words: int = 3
     template_share: float = 0.2
     min_numbers_conflict: int = 3
+    subject_check: bool = True
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,12 @@ class StoryFacts:
     title_words: tuple[str, ...]
     numeric_share: float
     rare_words: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+
+    @property
+    def subject(self) -> frozenset[str]:
+        """Title words the article's own text writes as names: what the title is about."""
+        return frozenset(self.title_words) & frozenset(self.names)
 
 
 @dataclass(frozen=True)
@@ -78,6 +95,7 @@ class StoryEvidence:
     gap_days: float
     score: float
     same: bool
+    subjects_differ: bool = False
 
 
 @lru_cache(maxsize=1)
@@ -181,6 +199,26 @@ def rare_words(text: str, language: str | None, limit: int) -> list[str]:
     return out
 
 
+def names(text: str, language: str | None, limit: int) -> list[str]:
+    """Lower-cased words the head writes capitalised inside a sentence, common words dropped: its names."""
+    lang = language if language in _wordlists() else "en"
+    out: list[str] = []
+    for match in _NAME.finditer(" ".join(text[:HEAD_CHARS].split())):
+        for word in _LETTERS.findall(match.group().lower()):
+            if word not in out and wordfreq.zipf_frequency(word, lang) < NAME_ZIPF:
+                out.append(word)
+                if len(out) >= limit:
+                    return out
+    return out
+
+
+def subjects_differ(a: StoryFacts, b: StoryFacts) -> bool:
+    """Both titles name a subject and neither subject is among the other article's names or title."""
+    if not (a.subject and b.subject):
+        return False
+    return not (a.subject & {*b.names, *b.title_words}) and not (b.subject & {*a.names, *a.title_words})
+
+
 def story_facts(
     entities: Sequence[Entity],
     title: str | None,
@@ -199,6 +237,7 @@ def story_facts(
         title_words=tuple(title_words(title, 12)),
         numeric_share=round(numeric_share(text), 3),
         rare_words=tuple(rare_words(f"{title or ''}\n{text[:HEAD_CHARS]}", language, 24)),
+        names=tuple(names(text, language, 24)),
     )
 
 
@@ -229,7 +268,8 @@ def score_story(
     titled = bool(a.title_words and b.title_words)
     # both full of figures and not one in common: two reports of one kind, not one story
     conflict = min(len(a.numbers), len(b.numbers)) >= rule.min_numbers_conflict and nums == 0
-    close = close and not conflict
+    differ = rule.subject_check and not xling and subjects_differ(a, b)
+    close = close and not conflict and not differ
     agrees = named >= 1 and (words >= 1 or not titled) if template else close
     same = close and agrees and cosine >= rule.min_cosine and gap <= rule.max_gap_days
-    return StoryEvidence(cosine, ents, named, nums, words, rare, template, xling, gap, score, same)
+    return StoryEvidence(cosine, ents, named, nums, words, rare, template, xling, gap, score, same, differ)

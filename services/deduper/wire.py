@@ -60,6 +60,7 @@ def from_wire(data: Mapping[str, Any]) -> Signature:
         title_words=tuple(f["title_words"]),
         numeric_share=float(f["numeric_share"]),
         rare_words=tuple(f.get("rare_words") or ()),
+        names=tuple(f.get("names") or ()),
     )
     return Signature(
         str(data["id"]),

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from services.core.models import Entity
+from services.core.models import Entity, TaggedArticle
 from services.deduper.logic import Deduper, DeduperConfig
-from services.deduper.story import StoryFacts, numbers, score_story, story_facts
+from services.deduper.story import StoryFacts, names, numbers, score_story, story_facts, subjects_differ
 from services.tagger.embedding import Embedder
 from tests.unit.deduper.conftest import make_article
 
@@ -142,3 +143,60 @@ def test_short_template_bodies_of_different_titles_are_not_exact(base_time: date
     assert (first.duplicate.status, other.duplicate.status) == ("unique", "unique")
     assert first.fingerprint != other.fingerprint
     assert (again.duplicate.status, again.duplicate.of) == ("exact", "q")
+
+
+def _bonds(embedder: Embedder, base_time: datetime) -> dict[str, TaggedArticle]:
+    data: dict[str, Any] = json.loads((STORIES / "bonds.json").read_text(encoding="utf-8"))
+    return {
+        r["id"]: make_article(
+            r["id"],
+            r["text"],
+            base_time,
+            title=r["title"],
+            entities=[Entity(**e) for e in r["entities"]],
+            embedding=embedder.embed_article(r["title"], [], r["text"]),
+        )
+        for r in data["articles"]
+    }
+
+
+def test_names_are_capitalised_words_inside_a_sentence_or_in_a_run() -> None:
+    text = "Corrin Mortgage Corp said Veldhoven would buy it. Shares rose in Toronto. Analysts were quiet."
+    found = names(text, "en", 20)
+    assert {"corrin", "mortgage", "veldhoven", "toronto"} <= set(found)
+    assert not {"shares", "analysts", "said"} & set(found)  # sentence openers and common words
+
+
+def test_bonds_of_two_issuers_in_one_template_are_two_stories(
+    embedder: Embedder, base_time: datetime
+) -> None:
+    bonds = _bonds(embedder, base_time)
+    rule = DeduperConfig().story
+    sig = {key: Deduper({}).signature(a) for key, a in bonds.items()}
+    corrin, veldhoven, terms = sig["corrin-bond"], sig["veldhoven-bond"], sig["corrin-bond-terms"]
+    assert {"corrin", "mortgage"} <= corrin.facts.subject
+    assert subjects_differ(corrin.facts, veldhoven.facts)
+    assert not subjects_differ(corrin.facts, terms.facts)
+    # without the subject check the two issuers' bonds would be one story: the template agrees
+    args: dict[str, Any] = {"cosine": 0.97, "lang_a": "en", "lang_b": "en", "gap_days": 0.0}
+    unchecked = replace(rule, subject_check=False)
+    assert score_story(unchecked, a=veldhoven.facts, b=corrin.facts, **args).same
+    checked = score_story(rule, a=veldhoven.facts, b=corrin.facts, **args)
+    assert checked.subjects_differ and not checked.same
+    assert score_story(rule, a=terms.facts, b=corrin.facts, **args).same
+
+    # one embedding for all three: only the subjects tell the issuers apart
+    one = bonds["corrin-bond"].embedding
+    deduper = Deduper({})
+    out = {
+        key: deduper.process(a.model_copy(update={"embedding": one}), now=base_time)
+        for key, a in bonds.items()
+    }
+    assert (out["veldhoven-bond"].duplicate.status, out["veldhoven-bond"].story_id) == (
+        "unique",
+        "veldhoven-bond",
+    )
+    assert (out["corrin-bond-terms"].duplicate.status, out["corrin-bond-terms"].story_id) == (
+        "same_story",
+        "corrin-bond",
+    )
