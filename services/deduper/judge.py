@@ -105,4 +105,5 @@ def stored_facts(doc: Mapping[str, Any]) -> StoryFacts:
         numeric_share=float(doc.get("q") or 0.0),
         rare_words=tuple(doc.get("r") or ()),
         names=tuple(doc.get("a") or ()),
+        codes=tuple(doc.get("g") or ()),
     )

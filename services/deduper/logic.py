@@ -268,6 +268,8 @@ class Deduper:
         doc["q"] = sig.facts.numeric_share
         doc["r"] = list(sig.facts.rare_words)
         doc["a"] = list(sig.facts.names)
+        if sig.facts.codes:
+            doc["g"] = list(sig.facts.codes)
         doc["l"] = sig.language
         if sig.story_time != sig.event_time:
             doc["p"] = sig.story_time

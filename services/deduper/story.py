@@ -7,7 +7,8 @@ transitive drift (A~B~C with A and C different events stays two stories). A matc
 - closeness of meaning: embedding cosine (plus a bonus across languages, minus a penalty per day
   between the articles' story times) at or above the threshold, within ``max_gap_days``;
 - specific evidence that agrees: shared entities below country level (people, organisations,
-  places, cross-lingual through their ids), shared distinctive numbers, shared title words;
+  places, cross-lingual through their ids), shared distinctive numbers, shared title words, shared
+  rare words, shared names (words the texts write capitalised inside a sentence);
 - and for formulaic texts (earnings tables, results, listings: mostly numbers), a shared named
   entity that is not a place (a person, an organisation, ...) and a shared title word when both
   have titles: the shape of a text is not its story;
@@ -40,6 +41,8 @@ _TOKEN = re.compile(r"\S+")
 _CAP = r"[A-ZÀ-ÖØ-Þ][\w&'’-]*\w"
 _NAME = re.compile(rf"(?<=[\w,;:)\"'] ){_CAP}|{_CAP}(?= [A-ZÀ-ÖØ-Þ])")
 _LETTERS = re.compile(r"[^\W\d_]{3,}")
+# A wire headline's instrument code: "AFG INDUSTRIES INC <AFG> QUARTERLY DIVIDEND", "<PHAB ST>", "<CMAC.S>".
+_CODE = re.compile(r"<([A-Z][A-Z0-9.\- ]{0,11})>")
 NAME_ZIPF = 5.0
 RARE_ZIPF = 3.5
 HEAD_CHARS = 2000
@@ -60,6 +63,7 @@ class StoryRule:
     template_share: float = 0.2
     min_numbers_conflict: int = 3
     subject_check: bool = True
+    min_names: int = 3
 
 
 @dataclass(frozen=True)
@@ -73,11 +77,12 @@ class StoryFacts:
     numeric_share: float
     rare_words: tuple[str, ...] = ()
     names: tuple[str, ...] = ()
+    codes: tuple[str, ...] = ()
 
     @property
     def subject(self) -> frozenset[str]:
-        """Title words the article's own text writes as names: what the title is about."""
-        return frozenset(self.title_words) & frozenset(self.names)
+        """What the title is about: its words the text writes as names, and its instrument codes."""
+        return (frozenset(self.title_words) & frozenset(self.names)) | frozenset(self.codes)
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,7 @@ class StoryEvidence:
     score: float
     same: bool
     subjects_differ: bool = False
+    shared_names: int = 0
 
 
 @lru_cache(maxsize=1)
@@ -216,7 +222,19 @@ def subjects_differ(a: StoryFacts, b: StoryFacts) -> bool:
     """Both titles name a subject and neither subject is among the other article's names or title."""
     if not (a.subject and b.subject):
         return False
-    return not (a.subject & {*b.names, *b.title_words}) and not (b.subject & {*a.names, *a.title_words})
+    return not (a.subject & {*b.names, *b.title_words, *b.codes}) and not (
+        b.subject & {*a.names, *a.title_words, *a.codes}
+    )
+
+
+def codes(title: str | None) -> list[str]:
+    """Instrument codes of a wire headline, as ``<afg>`` (exchange suffixes dropped: ``<CMAC.S>``)."""
+    out: list[str] = []
+    for code in _CODE.findall(title or ""):
+        mark = f"<{code.split('.')[0].split(' ')[0].lower()}>"
+        if mark not in out:
+            out.append(mark)
+    return out
 
 
 def story_facts(
@@ -238,6 +256,7 @@ def story_facts(
         numeric_share=round(numeric_share(text), 3),
         rare_words=tuple(rare_words(f"{title or ''}\n{text[:HEAD_CHARS]}", language, 24)),
         names=tuple(names(text, language, 24)),
+        codes=tuple(codes(title)[:4]),
     )
 
 
@@ -262,7 +281,10 @@ def score_story(
     nums, words = _shared(a.numbers, b.numbers), _shared(a.title_words, b.title_words)
     template = max(a.numeric_share, b.numeric_share) >= rule.template_share
     rare = _shared(a.rare_words, b.rare_words)
-    evidence = ents + (nums >= 2) + (words >= 2) + (rare >= rule.min_rare_words)
+    shared_names = _shared(a.names, b.names)
+    evidence = (
+        ents + (nums >= 2) + (words >= 2) + (rare >= rule.min_rare_words) + (shared_names >= rule.min_names)
+    )
     score = cosine + (rule.xling_bonus if xling else 0.0) - rule.time_penalty_per_day * gap
     close = score >= rule.threshold_alone or (score >= rule.threshold and evidence >= rule.min_evidence)
     titled = bool(a.title_words and b.title_words)
@@ -272,4 +294,6 @@ def score_story(
     close = close and not conflict and not differ
     agrees = named >= 1 and (words >= 1 or not titled) if template else close
     same = close and agrees and cosine >= rule.min_cosine and gap <= rule.max_gap_days
-    return StoryEvidence(cosine, ents, named, nums, words, rare, template, xling, gap, score, same, differ)
+    return StoryEvidence(
+        cosine, ents, named, nums, words, rare, template, xling, gap, score, same, differ, shared_names
+    )

@@ -61,6 +61,7 @@ def from_wire(data: Mapping[str, Any]) -> Signature:
         numeric_share=float(f["numeric_share"]),
         rare_words=tuple(f.get("rare_words") or ()),
         names=tuple(f.get("names") or ()),
+        codes=tuple(f.get("codes") or ()),
     )
     return Signature(
         str(data["id"]),

@@ -13,7 +13,15 @@ import numpy as np
 
 from services.core.models import Entity, TaggedArticle
 from services.deduper.logic import Deduper, DeduperConfig
-from services.deduper.story import StoryFacts, names, numbers, score_story, story_facts, subjects_differ
+from services.deduper.story import (
+    StoryFacts,
+    codes,
+    names,
+    numbers,
+    score_story,
+    story_facts,
+    subjects_differ,
+)
 from services.tagger.embedding import Embedder
 from tests.unit.deduper.conftest import make_article
 
@@ -121,6 +129,17 @@ def test_evidence_or_a_very_close_embedding_is_needed() -> None:
     assert score_story(rule, cosine=rule.threshold + 0.01, a=rare, b=rare, **args).same
 
 
+def test_three_shared_names_are_evidence_across_languages() -> None:
+    rule = DeduperConfig().story
+    three = StoryFacts((), (), (), (), 0.0, names=("kogler", "kurz", "övp"))
+    two = StoryFacts((), (), (), (), 0.0, names=("kogler", "kurz", "wien"))
+    args: dict[str, Any] = {"cosine": rule.threshold - 0.02, "lang_a": "de", "lang_b": "en", "gap_days": 0.0}
+    # close only with the cross-lingual bonus, and then only with evidence
+    assert score_story(rule, a=three, b=three, **args).same
+    assert score_story(rule, a=three, b=three, **args).shared_names == 3
+    assert not score_story(rule, a=three, b=two, **args).same
+
+
 def test_numbers_keep_the_distinctive_ones() -> None:
     assert numbers("In 2020 the 3 firms sold 155,221 bags at 1.1170 dollars, 155221 again", 8) == [
         "155221",
@@ -200,3 +219,33 @@ def test_bonds_of_two_issuers_in_one_template_are_two_stories(
         "same_story",
         "corrin-bond",
     )
+
+
+def test_headline_codes_are_a_subject() -> None:
+    assert codes("PHARMACIA AB <PHAB ST> 1986 YEAR, <CMAC.S> AND <PHAB.ST>") == ["<phab>", "<cmac>"]
+    assert codes("NO CODE HERE") == []
+
+
+def test_dividends_of_two_companies_are_two_stories_by_their_codes(base_time: datetime) -> None:
+    data: dict[str, Any] = json.loads((STORIES / "dividends.json").read_text(encoding="utf-8"))
+    rows = data["articles"]
+    facts = [story_facts([], r["title"], r["text"], language="en") for r in rows]
+    assert [f.subject for f in facts] == [{"<brx>"}, {"<tlw>"}]  # the bodies name no one
+    assert subjects_differ(*facts)
+    rule = DeduperConfig().story
+    args: dict[str, Any] = {"cosine": 0.97, "lang_a": "en", "lang_b": "en", "gap_days": 0.0}
+    assert score_story(replace(rule, subject_check=False), a=facts[1], b=facts[0], **args).same
+    assert not score_story(rule, a=facts[1], b=facts[0], **args).same
+
+    one = _at_angle(0)  # one embedding for both: only the codes tell them apart
+    deduper = Deduper({})
+    out = [
+        deduper.process(
+            make_article(r["id"], r["text"], base_time, title=r["title"], embedding=one), now=base_time
+        )
+        for r in rows
+    ]
+    assert [(o.duplicate.status, o.story_id) for o in out] == [
+        ("unique", "brixton-div"),
+        ("unique", "talworth-div"),
+    ]
