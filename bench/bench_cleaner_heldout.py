@@ -305,7 +305,7 @@ def score(payloads: list[Payload], now: datetime) -> dict[str, Any]:
     """Run clean() on every payload and compute the held-out measures."""
     kept = total = 0
     b_removed = b_total = parts_ok = rep_ok = rep_total = moji_ok = moji_total = short = 0
-    misses: dict[str, list[str]] = {"boilerplate": [], "parts": [], "repeats": [], "text": []}
+    misses: dict[str, list[str]] = {"boilerplate": [], "parts": [], "repeats": [], "text": [], "short": []}
     for n, p in enumerate(payloads):
         raw = RawArticle(
             article_id=f"h{n}",
@@ -345,7 +345,11 @@ def score(payloads: list[Payload], now: datetime) -> dict[str, Any]:
         if p.kind == "mojibake":
             moji_total += 1
             moji_ok += all(_norm(x) in blob for x in _scored(p.articles[0]))
-        short += sum(1 for a in got if len(a.text.split()) < MIN_WORDS)
+        for a in got:
+            if len(a.text.split()) < MIN_WORDS:
+                short += 1
+                if len(misses["short"]) < 8:
+                    misses["short"].append(f"{p.kind}: {(a.title or '')[:60]} | {a.text[:60]}")
     kinds: dict[str, int] = {}
     for p in payloads:
         kinds[p.kind] = kinds.get(p.kind, 0) + 1

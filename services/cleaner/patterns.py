@@ -68,6 +68,10 @@ class RuleSet:
     dates: DateVocabulary
     any_rule: re.Pattern[str]  # the rules' patterns as one alternation: no match, no rule applies
     any_block: re.Pattern[str]  # the same for the block starters
+    notice_opens: re.Pattern[str] = re.compile(r"(?!)")  # how consent and ad-blocker notices open
+    notice_terms: re.Pattern[str] = re.compile(r"(?!)")  # their vocabulary
+    notice_max_chars: int = 0
+    notice_min_terms: int = 3
 
 
 def _compile(pattern: str, case_sensitive: bool) -> re.Pattern[str]:
@@ -101,6 +105,8 @@ def load_rules(path: Path = BOILERPLATE_PATH, dates_path: Path = DATES_PATH) -> 
     rules: list[Rule] = []
     starts: list[re.Pattern[str]] = []
     nav: set[str] = set()
+    opens: list[str] = []
+    terms: list[str] = []
     for lang in data["languages"].values():
         for spec in lang["rules"]:
             source = spec["re"].replace("{agencies}", agencies).replace("{months}", dates.month_alternation)
@@ -116,6 +122,9 @@ def load_rules(path: Path = BOILERPLATE_PATH, dates_path: Path = DATES_PATH) -> 
             )
         starts.extend(_compile(s, False) for s in lang.get("block_starts", []))
         nav.update(t.lower() for t in lang.get("nav_tokens", []))
+        opens.extend(lang.get("notice_opens", []))
+        terms.extend([lang["notice_terms"]] if lang.get("notice_terms") else [])
+    notices = data.get("notices", {})
     return RuleSet(
         tuple(rules),
         tuple(starts),
@@ -124,7 +133,24 @@ def load_rules(path: Path = BOILERPLATE_PATH, dates_path: Path = DATES_PATH) -> 
         dates,
         _alternation([r.pattern for r in rules]),
         _alternation(starts),
+        re.compile("|".join(f"(?:{o})" for o in opens) or r"(?!)", re.IGNORECASE),
+        re.compile("|".join(f"(?:{t})" for t in terms) or r"(?!)", re.IGNORECASE),
+        int(notices.get("max_chars", 0)),
+        int(notices.get("min_terms", 3)),
     )
+
+
+def is_notice(line: str, ruleset: RuleSet) -> bool:
+    """A consent or ad-blocker notice: it opens like one and names enough of their vocabulary.
+
+    Such notices run to several hundred characters, beyond ``max_line_chars``; a short line (at most
+    200 characters) that opens like one needs one term ("We use cookies.", "We noticed you're
+    blocking ads!"), a longer one ``notice_min_terms`` distinct terms.
+    """
+    if len(line) > ruleset.notice_max_chars or ruleset.notice_opens.match(line) is None:
+        return False
+    found = {m.lower() for m in ruleset.notice_terms.findall(line)}
+    return len(found) >= (1 if len(line) <= 200 else ruleset.notice_min_terms)
 
 
 def _guard_ok(guard: str | None, line: str, words: list[str]) -> bool:
@@ -143,6 +169,8 @@ def _guard_ok(guard: str | None, line: str, words: list[str]) -> bool:
 def classify_line(line: str, rules: RuleSet | None = None) -> Verdict | None:
     """Return the boilerplate verdict for one stripped line, or None when it is content."""
     ruleset = rules or load_rules()
+    if line and is_notice(line, ruleset):
+        return Verdict("boilerplate")
     if not line or len(line) > ruleset.max_line_chars:
         return None
     words = line.split()
