@@ -13,7 +13,7 @@ from services.cleaner.dates import DATES_PATH
 from services.cleaner.decode import decode_payload
 from services.cleaner.htmlextract import extract_html, html_published, looks_like_html
 from services.cleaner.memory import BoilerplateMemory, article_key, line_key, source_key
-from services.cleaner.patterns import BOILERPLATE_PATH, load_rules
+from services.cleaner.patterns import BOILERPLATE_PATH, load_rules, split_inline
 from services.cleaner.profiling import StepTimer, maybe_step
 from services.cleaner.repair import join_hard_wraps, repair_text
 from services.cleaner.segment import Line, build_lines, find_splits, mark_repeats
@@ -116,7 +116,7 @@ def clean(
         return Rejection("no_words", "the text has no letters: only numbers, punctuation or symbols")
     rules = load_rules(config.boilerplate_path, config.dates_path)
     with maybe_step(timer, "boilerplate"):
-        lines = build_lines(text.split("\n"), rules, features=config.classify_features)
+        lines = build_lines(split_inline(text.split("\n"), rules), rules, features=config.classify_features)
         source = source_key(raw.source)
         learned_keys = _observe(lines, raw, source, now, learned) if learned is not None else set()
     with maybe_step(timer, "dedupe_paragraphs"):

@@ -72,6 +72,7 @@ class RuleSet:
     notice_terms: re.Pattern[str] = re.compile(r"(?!)")  # their vocabulary
     notice_max_chars: int = 0
     notice_min_terms: int = 3
+    inline: re.Pattern[str] = re.compile(r"(?!)")  # widgets glued into a line of text
 
 
 def _compile(pattern: str, case_sensitive: bool) -> re.Pattern[str]:
@@ -107,6 +108,7 @@ def load_rules(path: Path = BOILERPLATE_PATH, dates_path: Path = DATES_PATH) -> 
     nav: set[str] = set()
     opens: list[str] = []
     terms: list[str] = []
+    inline: list[str] = []
     for lang in data["languages"].values():
         for spec in lang["rules"]:
             source = spec["re"].replace("{agencies}", agencies).replace("{months}", dates.month_alternation)
@@ -123,6 +125,7 @@ def load_rules(path: Path = BOILERPLATE_PATH, dates_path: Path = DATES_PATH) -> 
         starts.extend(_compile(s, False) for s in lang.get("block_starts", []))
         nav.update(t.lower() for t in lang.get("nav_tokens", []))
         opens.extend(lang.get("notice_opens", []))
+        inline.extend(lang.get("inline", []))
         terms.extend([lang["notice_terms"]] if lang.get("notice_terms") else [])
     notices = data.get("notices", {})
     return RuleSet(
@@ -137,7 +140,26 @@ def load_rules(path: Path = BOILERPLATE_PATH, dates_path: Path = DATES_PATH) -> 
         re.compile("|".join(f"(?:{t})" for t in terms) or r"(?!)", re.IGNORECASE),
         int(notices.get("max_chars", 0)),
         int(notices.get("min_terms", 3)),
+        re.compile("|".join(f"(?:{i})" for i in inline) or r"(?!)", re.IGNORECASE),
     )
+
+
+def split_inline(lines: list[str], ruleset: RuleSet) -> list[str]:
+    """Cut the widgets glued into lines (``inline`` rules) out onto lines of their own."""
+    out: list[str] = []
+    for line in lines:
+        rest = line
+        match = ruleset.inline.search(rest)
+        if match is None:
+            out.append(line)
+            continue
+        while match is not None:
+            out.extend(p for p in (rest[: match.start()].strip(), match.group()) if p)
+            rest = rest[match.end() :]
+            match = ruleset.inline.search(rest)
+        if rest.strip():
+            out.append(rest.strip())
+    return out
 
 
 def is_notice(line: str, ruleset: RuleSet) -> bool:
@@ -169,7 +191,7 @@ def _guard_ok(guard: str | None, line: str, words: list[str]) -> bool:
 def classify_line(line: str, rules: RuleSet | None = None) -> Verdict | None:
     """Return the boilerplate verdict for one stripped line, or None when it is content."""
     ruleset = rules or load_rules()
-    if line and is_notice(line, ruleset):
+    if line and (is_notice(line, ruleset) or ruleset.inline.fullmatch(line)):
         return Verdict("boilerplate")
     if not line or len(line) > ruleset.max_line_chars:
         return None
