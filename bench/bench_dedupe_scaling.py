@@ -81,6 +81,7 @@ def stored_signature(
     facts = StoryFacts(
         entities=ents, named=picks(rng, VOCAB, 2), numbers=picks(rng, ["1.5", "30", "1987", "12"], 4),
         title_words=picks(rng, VOCAB, 6), numeric_share=0.05, rare_words=picks(rng, VOCAB, 8),
+        names=picks(rng, VOCAB, 10), codes=("<abc>",),
     )  # fmt: skip
     return Signature(
         aid, fp, when, when, sig, tuple(k.mh_keys(sg.band_hashes(sig, config.mh_bands, config.mh_rows))),
