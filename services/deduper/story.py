@@ -13,9 +13,10 @@ transitive drift (A~B~C with A and C different events stays two stories). A matc
   entity that is not a place (a person, an organisation, ...) and a shared title word when both
   have titles: the shape of a text is not its story;
 - and when both titles name their subject (title words the article's own text writes as a name:
-  "SCOTIA MORTGAGE ISSUES 100 MLN DLR BOND", whose text says "Scotia Mortgage Corp"), at least
-  one article's subject among the other's names: two bonds, dividends or rating actions of two
-  issuers are two stories however alike their wording.
+  "SCOTIA MORTGAGE ISSUES 100 MLN DLR BOND", whose text says "Scotia Mortgage Corp"; or a wire
+  headline's instrument code, "<AFG>"), at least one article's subject among the other's names,
+  title words or codes: two bonds, dividends or rating actions of two issuers are two stories
+  however alike their wording.
 """
 
 from __future__ import annotations
