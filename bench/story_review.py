@@ -83,16 +83,29 @@ def review_figures(
 def tuning_figures(
     stream: list[TaggedArticle], events: dict[str, EnrichedArticle], path: Path = TUNING_REVIEW
 ) -> dict[str, Any]:
-    """Precision of the tuning half's judged pairs that the rule still flags (its sample is fixed)."""
+    """Precision of the tuning half's judged pairs that the rule still flags (each sample is fixed).
+
+    ``pairs`` is the first sample (drawn before the subject check), ``pairs2`` a second one drawn
+    after it from the pairs not judged yet, ``other_pairs`` what rule variants added; ``all_judged``
+    counts every judged pair the rule flags (not a random sample: judged pairs are over-represented).
+    """
     first = {a.article_id for a in stream[: len(stream) // 2]}
     flagged = {f"{i}|{events[i].story_id}" for i in first if events[i].duplicate.status == "same_story"}
-    review: dict[str, dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))["pairs"]
+    data: dict[str, dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
+    review = data["pairs"]
     kept = [v["same"] for key, v in review.items() if key in flagged]
+    second = [v["same"] for key, v in data.get("pairs2", {}).items() if key in flagged]
+    every = {**data.get("other_pairs", {}), **data.get("pairs2", {}), **review}
+    known = [v["same"] for key, v in every.items() if key in flagged]
     return {
         "judged_pairs": len(review),
         "judged_pairs_still_flagged": len(kept),
         "judged_same_still_flagged": sum(kept),
         "precision": round(sum(kept) / len(kept), 4) if kept else None,
+        "second_sample_still_flagged": len(second),
+        "second_sample_precision": round(sum(second) / len(second), 4) if second else None,
+        "all_judged_still_flagged": len(known),
+        "all_judged_precision": round(sum(known) / len(known), 4) if known else None,
         "flagged_pairs": len(flagged),
         "review_file": str(path.relative_to(path.parents[2])),
     }
