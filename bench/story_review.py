@@ -69,10 +69,10 @@ def review_figures(
     return {
         "sampled_pairs": len(pairs),
         "judged_pairs": len(judged),
-        "pair_precision": round(sum(judged) / len(judged), 4) if judged else None,
+        "pair_precision": _precision(judged),
         "flagged_pairs": len(flagged),
         "flagged_pairs_judged": len(known),
-        "flagged_pairs_judged_precision": round(sum(known) / len(known), 4) if known else None,
+        "flagged_pairs_judged_precision": _precision(known),
         "largest_clusters": [len(ids) for _, ids in clusters],
         "judged_clusters": len(stories),
         "clusters_judged_one_story": sum(stories),
@@ -93,22 +93,31 @@ def tuning_figures(
     flagged = {f"{i}|{events[i].story_id}" for i in first if events[i].duplicate.status == "same_story"}
     data: dict[str, dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
     review = data["pairs"]
-    kept = [v["same"] for key, v in review.items() if key in flagged]
-    second = [v["same"] for key, v in data.get("pairs2", {}).items() if key in flagged]
-    every = {**data.get("other_pairs", {}), **data.get("pairs2", {}), **review}
-    known = [v["same"] for key, v in every.items() if key in flagged]
+    kept = _still_flagged(review, flagged)
+    second = _still_flagged(data.get("pairs2", {}), flagged)
+    known = _still_flagged({**data.get("other_pairs", {}), **data.get("pairs2", {}), **review}, flagged)
     return {
         "judged_pairs": len(review),
         "judged_pairs_still_flagged": len(kept),
         "judged_same_still_flagged": sum(kept),
-        "precision": round(sum(kept) / len(kept), 4) if kept else None,
+        "precision": _precision(kept),
         "second_sample_still_flagged": len(second),
-        "second_sample_precision": round(sum(second) / len(second), 4) if second else None,
+        "second_sample_precision": _precision(second),
         "all_judged_still_flagged": len(known),
-        "all_judged_precision": round(sum(known) / len(known), 4) if known else None,
+        "all_judged_precision": _precision(known),
         "flagged_pairs": len(flagged),
         "review_file": str(path.relative_to(path.parents[2])),
     }
+
+
+def _still_flagged(judgments: dict[str, dict[str, Any]], flagged: set[str]) -> list[bool]:
+    """The judgments (same story or not) of the judged pairs the rule flags."""
+    return [v["same"] for key, v in judgments.items() if key in flagged]
+
+
+def _precision(judged: list[bool]) -> float | None:
+    """Share of pairs judged one story (None when none is judged)."""
+    return round(sum(judged) / len(judged), 4) if judged else None
 
 
 def unjudged(

@@ -125,8 +125,10 @@ def load_rules(path: Path = BOILERPLATE_PATH, dates_path: Path = DATES_PATH) -> 
         starts.extend(_compile(s, False) for s in lang.get("block_starts", []))
         nav.update(t.lower() for t in lang.get("nav_tokens", []))
         opens.extend(lang.get("notice_opens", []))
-        inline.extend(lang.get("inline", []))
         terms.extend([lang["notice_terms"]] if lang.get("notice_terms") else [])
+        for source in lang.get("inline", []):
+            inline.append(source)  # cut out by split_inline, then removed like any line a rule matches
+            rules.append(Rule(kind="boilerplate", pattern=_compile(source, False)))
     notices = data.get("notices", {})
     return RuleSet(
         tuple(rules),
@@ -136,11 +138,11 @@ def load_rules(path: Path = BOILERPLATE_PATH, dates_path: Path = DATES_PATH) -> 
         dates,
         _alternation([r.pattern for r in rules]),
         _alternation(starts),
-        re.compile("|".join(f"(?:{o})" for o in opens) or r"(?!)", re.IGNORECASE),
-        re.compile("|".join(f"(?:{t})" for t in terms) or r"(?!)", re.IGNORECASE),
+        _alternation([_compile(o, False) for o in opens]),
+        _alternation([_compile(t, False) for t in terms]),
         int(notices.get("max_chars", 0)),
         int(notices.get("min_terms", 3)),
-        re.compile("|".join(f"(?:{i})" for i in inline) or r"(?!)", re.IGNORECASE),
+        _alternation([_compile(i, False) for i in inline]),
     )
 
 
@@ -191,7 +193,7 @@ def _guard_ok(guard: str | None, line: str, words: list[str]) -> bool:
 def classify_line(line: str, rules: RuleSet | None = None) -> Verdict | None:
     """Return the boilerplate verdict for one stripped line, or None when it is content."""
     ruleset = rules or load_rules()
-    if line and (is_notice(line, ruleset) or ruleset.inline.fullmatch(line)):
+    if line and is_notice(line, ruleset):
         return Verdict("boilerplate")
     if not line or len(line) > ruleset.max_line_chars:
         return None

@@ -67,26 +67,31 @@ def test_a_chain_a_b_c_stays_two_stories(base_time: datetime) -> None:
     assert (out["d"].duplicate.status, out["d"].story_id) == ("same_story", "a")  # it matches the leader
 
 
-def _earnings() -> list[dict[str, Any]]:
-    data: dict[str, Any] = json.loads((STORIES / "earnings.json").read_text(encoding="utf-8"))
+def _rows(name: str) -> list[dict[str, Any]]:
+    """The articles of a story data file (``tests/data/deduper/stories/<name>.json``)."""
+    data: dict[str, Any] = json.loads((STORIES / f"{name}.json").read_text(encoding="utf-8"))
     return list(data["articles"])
+
+
+def _stories(name: str, embedder: Embedder, base_time: datetime) -> dict[str, TaggedArticle]:
+    """The articles of a story data file as tagged articles, embedded, by id."""
+    return {
+        r["id"]: make_article(
+            r["id"],
+            r["text"],
+            base_time,
+            title=r["title"],
+            entities=[Entity(**e) for e in r.get("entities", [])],
+            embedding=embedder.embed_article(r["title"], [], r["text"]),
+        )
+        for r in _rows(name)
+    }
 
 
 def test_two_earnings_reports_of_different_companies_are_two_stories(
     embedder: Embedder, base_time: datetime
 ) -> None:
-    rows = _earnings()
-    articles = [
-        make_article(
-            r["id"],
-            r["text"],
-            base_time,
-            title=r["title"],
-            entities=[Entity(**e) for e in r["entities"]],
-            embedding=embedder.embed_article(r["title"], [], r["text"]),
-        )
-        for r in rows
-    ]
+    articles = list(_stories("earnings", embedder, base_time).values())
     rule = DeduperConfig().story
     cosine = float(np.dot(articles[0].embedding or [], articles[1].embedding or []))
     assert cosine >= rule.threshold  # the embedding alone would call them one story
@@ -164,21 +169,6 @@ def test_short_template_bodies_of_different_titles_are_not_exact(base_time: date
     assert (again.duplicate.status, again.duplicate.of) == ("exact", "q")
 
 
-def _bonds(embedder: Embedder, base_time: datetime) -> dict[str, TaggedArticle]:
-    data: dict[str, Any] = json.loads((STORIES / "bonds.json").read_text(encoding="utf-8"))
-    return {
-        r["id"]: make_article(
-            r["id"],
-            r["text"],
-            base_time,
-            title=r["title"],
-            entities=[Entity(**e) for e in r["entities"]],
-            embedding=embedder.embed_article(r["title"], [], r["text"]),
-        )
-        for r in data["articles"]
-    }
-
-
 def test_names_are_capitalised_words_inside_a_sentence_or_in_a_run() -> None:
     text = "Corrin Mortgage Corp said Veldhoven would buy it. Shares rose in Toronto. Analysts were quiet."
     found = names(text, "en", 20)
@@ -189,7 +179,7 @@ def test_names_are_capitalised_words_inside_a_sentence_or_in_a_run() -> None:
 def test_bonds_of_two_issuers_in_one_template_are_two_stories(
     embedder: Embedder, base_time: datetime
 ) -> None:
-    bonds = _bonds(embedder, base_time)
+    bonds = _stories("bonds", embedder, base_time)
     rule = DeduperConfig().story
     sig = {key: Deduper({}).signature(a) for key, a in bonds.items()}
     corrin, veldhoven, terms = sig["corrin-bond"], sig["veldhoven-bond"], sig["corrin-bond-terms"]
@@ -227,8 +217,7 @@ def test_headline_codes_are_a_subject() -> None:
 
 
 def test_dividends_of_two_companies_are_two_stories_by_their_codes(base_time: datetime) -> None:
-    data: dict[str, Any] = json.loads((STORIES / "dividends.json").read_text(encoding="utf-8"))
-    rows = data["articles"]
+    rows = _rows("dividends")
     facts = [story_facts([], r["title"], r["text"], language="en") for r in rows]
     assert [f.subject for f in facts] == [{"<brx>"}, {"<tlw>"}]  # the bodies name no one
     assert subjects_differ(*facts)
