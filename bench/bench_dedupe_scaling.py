@@ -35,9 +35,9 @@ from services.core.state import TaskStore
 from services.deduper import keys as k
 from services.deduper import reindex
 from services.deduper import signature as sg
+from services.deduper.facts import StoryFacts
 from services.deduper.logic import DeduperConfig, Signature
 from services.deduper.partitioned import PartitionedDeduper, rebuild_slice
-from services.deduper.story import StoryFacts
 from services.deduper.verdict import Verdict
 
 REPO = Path(__file__).resolve().parents[1]

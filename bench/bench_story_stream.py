@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.story_corpus import SEMEVAL, cached, reuters_records, semeval_records
-from bench.story_review import cross_link_figures, cross_links, review_figures, tuning_figures
+from bench.story_review import cross_link_figures, cross_links, review_figures, review_sheet, tuning_figures
 from services.core.models import EnrichedArticle, TaggedArticle
 from services.deduper.logic import DeduperConfig
 from services.deduper.partitioned import PartitionedDeduper
@@ -283,8 +283,12 @@ def main(argv: list[str] | None = None) -> int:
         }
         report["reuters_review"] = review_figures(reuters, r_events, seed=args.seed)
         report["reuters_tuning_review"] = tuning_figures(reuters, r_events)
+        sheet = review_sheet(reuters, r_events, seed=args.seed)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    if reuters:  # the hand review behind the Reuters figures, beside the report
+        review_out = args.out.with_name("story_review.json")
+        review_out.write_text(json.dumps(sheet, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(report, indent=2))
     return 0
 

@@ -120,22 +120,63 @@ def _precision(judged: list[bool]) -> float | None:
     return round(sum(judged) / len(judged), 4) if judged else None
 
 
+def review_sheet(
+    stream: list[TaggedArticle], events: dict[str, EnrichedArticle], seed: int = 0
+) -> dict[str, Any]:
+    """The hand review of this run: each sampled pair and largest story with its judgment, if any.
+
+    Ids and times only, never the articles' text (the dataset stays outside the project);
+    ``same``/``story`` is ``None`` where no judgment exists yet.
+    """
+    when = {a.article_id: str(a.published) for a in stream}
+    pairs, clusters, _ = sample(stream, events, seed)
+    review = load_review()
+    return {
+        "review_file": str(REVIEW.relative_to(REVIEW.parents[2])),
+        "pairs": [
+            {
+                "article": a,
+                "leader": b,
+                "published": [when[a], when[b]],
+                "same": review["pairs"].get(f"{a}|{b}", {}).get("same"),
+                "note": review["pairs"].get(f"{a}|{b}", {}).get("note"),
+            }
+            for a, b in pairs
+        ],
+        "clusters": [
+            {
+                "story_id": sid,
+                "articles": ids,
+                "published": [when[i] for i in ids],
+                "story": review["clusters"].get(sid, {}).get("story"),
+                "note": review["clusters"].get(sid, {}).get("note"),
+            }
+            for sid, ids in clusters
+        ],
+    }
+
+
 def unjudged(
     stream: list[TaggedArticle], events: dict[str, EnrichedArticle], seed: int = 0
 ) -> dict[str, Any]:
     """What a reviewer still has to judge: pair texts and cluster titles."""
     by_id = {a.article_id: a for a in stream}
-    pairs, clusters, _ = sample(stream, events, seed)
-    review = load_review()
+    sheet = review_sheet(stream, events, seed)
 
     def show(article_id: str) -> str:
         art = by_id[article_id]
         return f"[{art.published}] {art.title} :: {' '.join(art.text.split())[:400]}"
 
     return {
-        "pairs": {f"{a}|{b}": [show(a), show(b)] for a, b in pairs if f"{a}|{b}" not in review["pairs"]},
+        "pairs": {
+            f"{p['article']}|{p['leader']}": [show(p["article"]), show(p["leader"])]
+            for p in sheet["pairs"]
+            if p["same"] is None
+        },
         "clusters": {
-            sid: [show(i)[:160] for i in ids] for sid, ids in clusters if sid not in review["clusters"]
+            c["story_id"]: [show(i)[:160] for i in c["articles"]]
+            for c in sheet["clusters"]
+            if c["story"] is None
         },
     }
 

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from services.deduper import keys as k
 from services.deduper import signature as sg
-from services.deduper.story import StoryFacts, StoryRule, score_story
+from services.deduper.facts import StoryFacts
+from services.deduper.story import StoryRule, score_story
 from services.deduper.verdict import Verdict
 
 if TYPE_CHECKING:
@@ -106,4 +107,5 @@ def stored_facts(doc: Mapping[str, Any]) -> StoryFacts:
         rare_words=tuple(doc.get("r") or ()),
         names=tuple(doc.get("a") or ()),
         codes=tuple(doc.get("g") or ()),
+        title_numbers=tuple(doc.get("d") or ()),
     )

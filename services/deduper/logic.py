@@ -21,8 +21,9 @@ from services.core.models import EnrichedArticle, TaggedArticle
 from services.deduper import keys as k
 from services.deduper import signature as sg
 from services.deduper.expiry import Expirer
+from services.deduper.facts import StoryFacts, story_facts
 from services.deduper.judge import judge, record_id, record_story
-from services.deduper.story import StoryFacts, StoryRule, story_facts
+from services.deduper.story import StoryRule
 from services.deduper.verdict import Verdict, enrich, event_time, story_time
 
 fingerprint = sg.fingerprint
@@ -270,6 +271,8 @@ class Deduper:
         doc["a"] = list(sig.facts.names)
         if sig.facts.codes:
             doc["g"] = list(sig.facts.codes)
+        if sig.facts.title_numbers:
+            doc["d"] = list(sig.facts.title_numbers)
         doc["l"] = sig.language
         if sig.story_time != sig.event_time:
             doc["p"] = sig.story_time

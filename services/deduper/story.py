@@ -16,37 +16,20 @@ transitive drift (A~B~C with A and C different events stays two stories). A matc
   "SCOTIA MORTGAGE ISSUES 100 MLN DLR BOND", whose text says "Scotia Mortgage Corp"; or a wire
   headline's instrument code, "<AFG>"), at least one article's subject among the other's names,
   title words or codes: two bonds, dividends or rating actions of two issuers are two stories
-  however alike their wording.
+  however alike their wording;
+- and when both headlines give figures (``facts.title_numbers``: "GIVEN 15 MLN STG HELP", "MARCH 6"),
+  at least one figure in common: the money-market help of two days, two issuers' loans or two
+  retailers' monthly sales are two reports (same-language pairs).
+
+The facts themselves are extracted in ``facts.py``.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 
-import wordfreq
-
-from services.core.models import Entity
-
-# Entity ids that say nothing about the story (too generic to link two articles).
-GENERIC_ENTITY_PREFIXES = ("unlinked:the ", "unlinked:a ")
-COUNTRY_PREFIX = "iso3166:"
-_NUMBER = re.compile(r"(?<![\w.,])\d[\d,.]*\d(?![\w])|(?<![\w.,])\d(?![\w.,])")
-_WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
-_TOKEN = re.compile(r"\S+")
-# A name: a capitalised word inside a sentence (after a word, a comma or a closing quote), or one
-# followed by another capitalised word ("Corrin Mortgage Corp is issuing ..." opens a sentence).
-_CAP = r"[A-ZÀ-ÖØ-Þ][\w&'’-]*\w"
-_NAME = re.compile(rf"(?<=[\w,;:)\"'] ){_CAP}|{_CAP}(?= [A-ZÀ-ÖØ-Þ])")
-_LETTERS = re.compile(r"[^\W\d_]{3,}")
-# A wire headline's instrument code: "AFG INDUSTRIES INC <AFG> QUARTERLY DIVIDEND", "<PHAB ST>", "<CMAC.S>".
-_CODE = re.compile(r"<([A-Z][A-Z0-9.\- ]{0,11})>")
-NAME_ZIPF = 5.0
-RARE_ZIPF = 3.5
-HEAD_CHARS = 2000
+from services.deduper.facts import StoryFacts
 
 
 @dataclass(frozen=True)
@@ -65,25 +48,7 @@ class StoryRule:
     min_numbers_conflict: int = 3
     subject_check: bool = True
     min_names: int = 3
-
-
-@dataclass(frozen=True)
-class StoryFacts:
-    """The specific evidence of one article: entities, numbers, title words and its formulaic share."""
-
-    entities: tuple[str, ...]
-    named: tuple[str, ...]
-    numbers: tuple[str, ...]
-    title_words: tuple[str, ...]
-    numeric_share: float
-    rare_words: tuple[str, ...] = ()
-    names: tuple[str, ...] = ()
-    codes: tuple[str, ...] = ()
-
-    @property
-    def subject(self) -> frozenset[str]:
-        """What the title is about: its words the text writes as names, and its instrument codes."""
-        return (frozenset(self.title_words) & frozenset(self.names)) | frozenset(self.codes)
+    title_number_check: bool = True
 
 
 @dataclass(frozen=True)
@@ -103,120 +68,7 @@ class StoryEvidence:
     same: bool
     subjects_differ: bool = False
     shared_names: int = 0
-
-
-@lru_cache(maxsize=1)
-def title_stopwords() -> frozenset[str]:
-    """Title words that are no evidence of a story (``data/title_stopwords.txt``)."""
-    data = resources.files("services.deduper").joinpath("data/title_stopwords.txt")
-    text = data.read_text(encoding="utf-8")
-    return frozenset(w for line in text.splitlines() if not line.startswith("#") for w in line.split())
-
-
-@lru_cache(maxsize=1)
-def country_ids() -> frozenset[str]:
-    """Wikidata ids of countries, from the tagger's country table (they are not story evidence)."""
-    table = resources.files("services.tagger").joinpath("data/countries.tsv").read_text(encoding="utf-8")
-    rows = (line.split("\t") for line in table.splitlines() if line and not line.startswith("#"))
-    return frozenset(row[1] for row in rows if len(row) > 1 and row[1])
-
-
-def top_entities(entities: Sequence[Entity], limit: int) -> list[str]:
-    """The ids of the most-mentioned entities (ties by id), generic ones dropped."""
-    ranked = sorted(entities, key=lambda e: (-e.count, e.id))
-    out: list[str] = []
-    for entity in ranked:
-        if entity.id.lower().startswith(GENERIC_ENTITY_PREFIXES) or entity.id in out:
-            continue
-        out.append(entity.id)
-        if len(out) >= limit:
-            break
-    return out
-
-
-def specific(entities: Sequence[Entity]) -> list[Entity]:
-    """Entities below country level (countries say where, not what), shouted unlinked names dropped.
-
-    An unlinked name in capitals comes from a headline in capitals ("QTR LOSS", "DLR BOND"): it is
-    as likely a piece of the wire's template as a name.
-    """
-    countries = country_ids()
-    return [
-        e
-        for e in entities
-        if e.id not in countries
-        and not e.id.startswith(COUNTRY_PREFIX)
-        and not (e.id.startswith("unlinked:") and e.name.isupper())
-    ]
-
-
-def numbers(text: str, limit: int) -> list[str]:
-    """Distinctive numbers in order of appearance: 3+ digits or a decimal, years and 1-2 digits dropped."""
-    out: list[str] = []
-    for match in _NUMBER.finditer(text):
-        token = match.group().replace(",", "")
-        digits = sum(ch.isdigit() for ch in token)
-        if digits < 3 and "." not in token:
-            continue
-        if len(token) == 4 and token.isdigit() and 1900 <= int(token) <= 2100:
-            continue
-        if token not in out:
-            out.append(token)
-            if len(out) >= limit:
-                break
-    return out
-
-
-def title_words(title: str | None, limit: int) -> list[str]:
-    """Lower-cased content words (4+ letters) of a title, stopwords dropped."""
-    out: list[str] = []
-    for word in _WORD.findall((title or "").lower()):
-        if word not in title_stopwords() and word not in out:
-            out.append(word)
-            if len(out) >= limit:
-                break
-    return out
-
-
-def numeric_share(text: str) -> float:
-    """Share of whitespace tokens that contain a digit (high for tables, results and listings)."""
-    tokens = _TOKEN.findall(text[:4000])
-    return sum(any(ch.isdigit() for ch in t) for t in tokens) / len(tokens) if tokens else 0.0
-
-
-@lru_cache(maxsize=1)
-def _wordlists() -> frozenset[str]:
-    """Languages ``wordfreq`` has a frequency list for."""
-    return frozenset(wordfreq.available_languages())
-
-
-def rare_words(text: str, language: str | None, limit: int) -> list[str]:
-    """Words of the head that are rare in the language (Zipf < 3.5 in ``wordfreq``): its specifics."""
-    lang = language or "en"
-    if lang not in _wordlists():
-        return []  # no frequency list for this language: no rare-word evidence
-    out: list[str] = []
-    for word in wordfreq.tokenize(text, lang):  # type: ignore[attr-defined]
-        if len(word) < 4 or any(ch.isdigit() for ch in word) or word in out:
-            continue
-        if wordfreq.zipf_frequency(word, lang) < RARE_ZIPF:
-            out.append(word)
-            if len(out) >= limit:
-                break
-    return out
-
-
-def names(text: str, language: str | None, limit: int) -> list[str]:
-    """Lower-cased words the head writes capitalised inside a sentence, common words dropped: its names."""
-    lang = language if language in _wordlists() else "en"
-    out: list[str] = []
-    for match in _NAME.finditer(" ".join(text[:HEAD_CHARS].split())):
-        for word in _LETTERS.findall(match.group().lower()):
-            if word not in out and wordfreq.zipf_frequency(word, lang) < NAME_ZIPF:
-                out.append(word)
-                if len(out) >= limit:
-                    return out
-    return out
+    title_numbers_differ: bool = False
 
 
 def subjects_differ(a: StoryFacts, b: StoryFacts) -> bool:
@@ -225,39 +77,6 @@ def subjects_differ(a: StoryFacts, b: StoryFacts) -> bool:
         return False
     return not (a.subject & {*b.names, *b.title_words, *b.codes}) and not (
         b.subject & {*a.names, *a.title_words, *a.codes}
-    )
-
-
-def codes(title: str | None) -> list[str]:
-    """Instrument codes of a wire headline, as ``<afg>`` (exchange suffixes dropped: ``<CMAC.S>``)."""
-    out: list[str] = []
-    for code in _CODE.findall(title or ""):
-        mark = f"<{code.split('.')[0].split(' ')[0].lower()}>"
-        if mark not in out:
-            out.append(mark)
-    return out
-
-
-def story_facts(
-    entities: Sequence[Entity],
-    title: str | None,
-    text: str,
-    *,
-    language: str | None = None,
-    entity_limit: int = 10,
-) -> StoryFacts:
-    """The specific evidence of an article (pure; computed once in its signature)."""
-    own = specific(entities)
-    named = [e for e in own if e.type != "place"]  # people, organisations, other named things
-    return StoryFacts(
-        entities=tuple(top_entities(own, entity_limit)),
-        named=tuple(top_entities(named, entity_limit)),
-        numbers=tuple(numbers(f"{title or ''}\n{text[:3000]}", 16)),
-        title_words=tuple(title_words(title, 12)),
-        numeric_share=round(numeric_share(text), 3),
-        rare_words=tuple(rare_words(f"{title or ''}\n{text[:HEAD_CHARS]}", language, 24)),
-        names=tuple(names(text, language, 24)),
-        codes=tuple(codes(title)[:4]),
     )
 
 
@@ -292,9 +111,30 @@ def score_story(
     # both full of figures and not one in common: two reports of one kind, not one story
     conflict = min(len(a.numbers), len(b.numbers)) >= rule.min_numbers_conflict and nums == 0
     differ = rule.subject_check and not xling and subjects_differ(a, b)
-    close = close and not conflict and not differ
+    # both headlines give figures and not one in common: money-market help of 15 and of 120 million
+    # (two days' operations), two issuers' loans of 3.28 and 3.10 billion yen: two reports
+    figures = (
+        rule.title_number_check
+        and not xling
+        and bool(a.title_numbers and b.title_numbers)
+        and not set(a.title_numbers) & set(b.title_numbers)
+    )
+    close = close and not conflict and not differ and not figures
     agrees = named >= 1 and (words >= 1 or not titled) if template else close
     same = close and agrees and cosine >= rule.min_cosine and gap <= rule.max_gap_days
     return StoryEvidence(
-        cosine, ents, named, nums, words, rare, template, xling, gap, score, same, differ, shared_names
+        cosine,
+        ents,
+        named,
+        nums,
+        words,
+        rare,
+        template,
+        xling,
+        gap,
+        score,
+        same,
+        differ,
+        shared_names,
+        figures,
     )

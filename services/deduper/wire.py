@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from services.deduper import signature as sg
+from services.deduper.facts import StoryFacts
 from services.deduper.logic import Signature
-from services.deduper.story import StoryFacts
 
 
 def _f32(vector: sg.F32) -> str:
@@ -62,6 +62,7 @@ def from_wire(data: Mapping[str, Any]) -> Signature:
         rare_words=tuple(f.get("rare_words") or ()),
         names=tuple(f.get("names") or ()),
         codes=tuple(f.get("codes") or ()),
+        title_numbers=tuple(f.get("title_numbers") or ()),
     )
     return Signature(
         str(data["id"]),

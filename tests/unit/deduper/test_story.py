@@ -12,16 +12,9 @@ from typing import Any
 import numpy as np
 
 from services.core.models import Entity, TaggedArticle
+from services.deduper.facts import StoryFacts, codes, names, numbers, story_facts, title_numbers
 from services.deduper.logic import Deduper, DeduperConfig
-from services.deduper.story import (
-    StoryFacts,
-    codes,
-    names,
-    numbers,
-    score_story,
-    story_facts,
-    subjects_differ,
-)
+from services.deduper.story import score_story, subjects_differ
 from services.tagger.embedding import Embedder
 from tests.unit.deduper.conftest import make_article
 
@@ -238,3 +231,43 @@ def test_dividends_of_two_companies_are_two_stories_by_their_codes(base_time: da
         ("unique", "brixton-div"),
         ("unique", "talworth-div"),
     ]
+
+
+def test_title_numbers_are_the_headline_figures() -> None:
+    title = "MARKET GIVEN 15 MLN STG, 1,200 TONNES AT 3.28 IN 1987 - 3RD QTR <CMAC.S> MARCH 6"
+    assert title_numbers(title) == ["15", "1200", "3.28", "6"]  # no year, no "3RD", no code
+    assert title_numbers("VARLAND DEALERS SAY HELP WAS AS EXPECTED") == []
+
+
+def test_two_days_of_a_recurring_report_are_two_stories_by_their_headline_figures(
+    base_time: datetime,
+) -> None:
+    rows = {r["id"]: r for r in _rows("money_market")}
+    facts = {key: story_facts([], r["title"], r["text"], language="en") for key, r in rows.items()}
+    day1, day2 = facts["varland-help-day1"], facts["varland-help-day2"]
+    rule = DeduperConfig().story
+    args: dict[str, Any] = {"cosine": 0.97, "lang_a": "en", "lang_b": "en", "gap_days": 1.0}
+    assert score_story(replace(rule, title_number_check=False), a=day2, b=day1, **args).same
+    checked = score_story(rule, a=day2, b=day1, **args)
+    assert checked.title_numbers_differ and not checked.same
+    # a revision repeating the day's figure, and a headline with no figure, still join the story
+    same_day = {**args, "gap_days": 0.1}
+    assert score_story(rule, a=facts["varland-help-day1-revised"], b=day1, **same_day).same
+    assert score_story(rule, a=facts["varland-help-comment"], b=day1, **same_day).same
+    # across languages figures are written differently ("3,28" against "3.28"): no check
+    assert score_story(rule, a=day2, b=day1, **{**args, "lang_a": "de"}).same
+
+    one = _at_angle(0)  # one embedding for all: only the headline figures tell the days apart
+    deduper = Deduper({})
+    out = {
+        key: deduper.process(
+            make_article(key, r["text"], base_time, title=r["title"], embedding=one), now=base_time
+        )
+        for key, r in rows.items()
+    }
+    assert {key: o.story_id for key, o in out.items()} == {
+        "varland-help-day1": "varland-help-day1",
+        "varland-help-day2": "varland-help-day2",
+        "varland-help-day1-revised": "varland-help-day1",
+        "varland-help-comment": "varland-help-day1",
+    }
