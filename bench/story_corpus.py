@@ -48,6 +48,7 @@ class Record:
     title: str | None
     published: datetime | None
     language: str | None
+    outlet: str | None = None  # the publisher, when the dataset says (all of Reuters; SemEval: unknown)
 
 
 def semeval_records(path: Path = SEMEVAL) -> list[Record]:
@@ -69,7 +70,7 @@ def reuters_records(limit: int | None = None, path: Path = REUTERS) -> list[Reco
         for line in fh:
             row = json.loads(line)
             published = datetime.fromisoformat(row["published"]) if row.get("published") else None
-            out.append(Record(row["id"], row["text"], row.get("title") or None, published, "en"))
+            out.append(Record(row["id"], row["text"], row.get("title") or None, published, "en", "Reuters"))
             if limit is not None and len(out) >= limit:
                 break
     return out
@@ -112,7 +113,7 @@ class Tagging:
         when = record.published or SEMEVAL_TIME
         raw = RawArticle(
             article_id=record.article_id,
-            source=Source(uri=f"bench/{record.article_id}", outlet="bench", language=record.language),
+            source=Source(uri=f"bench/{record.article_id}", outlet=record.outlet, language=record.language),
             title=record.title,
             published=record.published,
             text=record.text,
@@ -156,7 +157,10 @@ def cached(name: str, records: list[Record], *, build: bool = True) -> Iterator[
                     rate = built / (time.perf_counter() - started)
                     print(f"{name}: built {built} ({rate:.1f}/s)", file=sys.stderr, flush=True)
             for blob in done[key]:
-                yield record.article_id, TaggedArticle.model_validate_json(blob)
+                tagged = TaggedArticle.model_validate_json(blob)
+                # the outlet is not part of the key: caches built before it was set say "bench"
+                source = tagged.source.model_copy(update={"outlet": record.outlet})
+                yield record.article_id, tagged.model_copy(update={"source": source})
 
 
 def main(argv: list[str] | None = None) -> int:

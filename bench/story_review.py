@@ -73,6 +73,8 @@ def review_figures(
         "flagged_pairs": len(flagged),
         "flagged_pairs_judged": len(known),
         "flagged_pairs_judged_precision": _precision(known),
+        # judged one story and flagged: a recall proxy (how many known true pairs a rule keeps)
+        "flagged_pairs_judged_same": sum(known),
         "largest_clusters": [len(ids) for _, ids in clusters],
         "judged_clusters": len(stories),
         "clusters_judged_one_story": sum(stories),

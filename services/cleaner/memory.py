@@ -13,9 +13,9 @@ import re
 from collections.abc import Iterable, MutableMapping
 from datetime import datetime
 from pathlib import PurePosixPath
-from urllib.parse import urlsplit
 
 from services.core.models import Source
+from services.core.sources import outlet_name, url_host
 
 # storage value: {article_key: epoch seconds last seen}; JSON-serialisable, reassigned on every
 # change (never mutated in place) so that a faust Table records each update in its changelog.
@@ -26,27 +26,17 @@ META = "meta:"
 PRUNED = "meta:pruned"
 
 
-def _host(value: str | None) -> str | None:
-    """The host of an http(s) URL, lower-cased, without ``www.``; None for anything else."""
-    if not value or not value.lower().startswith(("http://", "https://")):
-        return None
-    try:
-        host = (urlsplit(value.strip()).hostname or "").removeprefix("www.")
-    except ValueError:
-        return None
-    return host or None
-
-
 def source_key(source: Source) -> str:
     """The source whose boilerplate an article teaches, and the raw topic's record key.
 
     ``outlet:<name>`` when the record names its outlet, else ``host:<host>`` of its URL (or of a
     URL ``uri``), else ``path:<folder>`` of its file (top-level files share ``path:``).
     """
-    if source.outlet and source.outlet.strip():
-        return "outlet:" + " ".join(source.outlet.casefold().split())
+    name = outlet_name(source.outlet)
+    if name is not None:
+        return "outlet:" + name
     for candidate in (source.url, source.uri):
-        host = _host(candidate)
+        host = url_host(candidate)
         if host is not None:
             return f"host:{host}"
     parent = PurePosixPath(source.uri).parent.as_posix()

@@ -49,6 +49,7 @@ class StoryFacts:
     names: tuple[str, ...] = ()
     codes: tuple[str, ...] = ()
     title_numbers: tuple[str, ...] = ()
+    outlet: str = ""
 
     @property
     def subject(self) -> frozenset[str]:
@@ -205,6 +206,7 @@ def story_facts(
     *,
     language: str | None = None,
     entity_limit: int = 10,
+    outlet: str = "",
 ) -> StoryFacts:
     """The specific evidence of an article (pure; computed once in its signature)."""
     own = specific(entities)
@@ -219,4 +221,5 @@ def story_facts(
         names=tuple(names(text, language, 24)),
         codes=tuple(codes(title)[:4]),
         title_numbers=tuple(title_numbers(title)),
+        outlet=outlet,
     )

@@ -108,4 +108,5 @@ def stored_facts(doc: Mapping[str, Any]) -> StoryFacts:
         names=tuple(doc.get("a") or ()),
         codes=tuple(doc.get("g") or ()),
         title_numbers=tuple(doc.get("d") or ()),
+        outlet=str(doc.get("o") or ""),
     )

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from services.core.models import EnrichedArticle, TaggedArticle
+from services.core.sources import publisher
 from services.deduper import keys as k
 from services.deduper import signature as sg
 from services.deduper.expiry import Expirer
@@ -128,7 +129,12 @@ class Deduper:
             emb_keys = tuple(k.emb_keys(emb.size, codes))
         lang = article.language.code if article.language else None
         facts = story_facts(
-            article.entities, article.title, article.text, language=lang, entity_limit=c.entity_limit
+            article.entities,
+            article.title,
+            article.text,
+            language=lang,
+            entity_limit=c.entity_limit,
+            outlet=publisher(article.source) or "",
         )
         ents = facts.entities
         day = when_story // k.DAY
@@ -273,6 +279,8 @@ class Deduper:
             doc["g"] = list(sig.facts.codes)
         if sig.facts.title_numbers:
             doc["d"] = list(sig.facts.title_numbers)
+        if sig.facts.outlet:
+            doc["o"] = sig.facts.outlet
         doc["l"] = sig.language
         if sig.story_time != sig.event_time:
             doc["p"] = sig.story_time

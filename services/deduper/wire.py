@@ -63,6 +63,7 @@ def from_wire(data: Mapping[str, Any]) -> Signature:
         names=tuple(f.get("names") or ()),
         codes=tuple(f.get("codes") or ()),
         title_numbers=tuple(f.get("title_numbers") or ()),
+        outlet=str(f.get("outlet") or ""),
     )
     return Signature(
         str(data["id"]),

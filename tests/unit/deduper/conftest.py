@@ -28,12 +28,14 @@ def make_article(
     entities: list[Entity] | None = None,
     embedding: list[float] | None = None,
     title: str | None = None,
+    outlet: str | None = None,
+    url: str | None = None,
 ) -> TaggedArticle:
     """A tagged article with the given text, event (ingestion) time and tags."""
     return TaggedArticle(
         article_id=article_id,
         parent_id=f"raw-{article_id}",
-        source=Source(uri=f"{article_id}.txt"),
+        source=Source(uri=f"{article_id}.txt", outlet=outlet, url=url),
         title=title,
         text=text,
         timestamps=Timestamps(ingested=at),

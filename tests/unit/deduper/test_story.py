@@ -10,10 +10,19 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
 from services.core.models import Entity, TaggedArticle
-from services.deduper.facts import StoryFacts, codes, names, numbers, story_facts, title_numbers
+from services.deduper.facts import (
+    StoryFacts,
+    codes,
+    names,
+    numbers,
+    story_facts,
+    title_numbers,
+)
 from services.deduper.logic import Deduper, DeduperConfig
+from services.deduper.partitioned import PartitionedDeduper
 from services.deduper.story import score_story, subjects_differ
 from services.tagger.embedding import Embedder
 from tests.unit.deduper.conftest import make_article
@@ -271,3 +280,43 @@ def test_two_days_of_a_recurring_report_are_two_stories_by_their_headline_figure
         "varland-help-day1-revised": "varland-help-day1",
         "varland-help-comment": "varland-help-day1",
     }
+
+
+def test_two_articles_of_one_outlet_need_a_closer_match_and_more_evidence() -> None:
+    rule = DeduperConfig().story
+    one = StoryFacts(entities=("Q567",), named=("Q567",), numbers=(), title_words=(), numeric_share=0.0)
+    args: dict[str, Any] = {"lang_a": "en", "lang_b": "en", "gap_days": 0.0}
+
+    def same(cosine: float, a: StoryFacts, b: StoryFacts) -> bool:
+        return score_story(rule, cosine=cosine, a=a, b=b, **args).same
+
+    wire, paper = replace(one, outlet="wire"), replace(one, outlet="paper")
+    # one shared entity at cosine 0.93: enough across outlets (or when an outlet is unknown) ...
+    assert same(0.93, wire, paper) and same(0.93, one, wire) and same(0.93, one, one)
+    # ... not within one outlet, whose daily series and templates read that alike
+    assert not same(0.93, wire, wire)
+    assert score_story(rule, cosine=0.93, a=wire, b=wire, **args).same_outlet
+    # within one outlet: three pieces of evidence, or a cosine of 0.96 alone
+    three = replace(wire, entities=("Q1", "Q2", "Q3"))
+    assert same(0.92, three, three) and not same(0.90, three, three)
+    bare = replace(wire, entities=(), named=())
+    assert same(0.97, bare, bare) and not same(0.955, bare, bare)
+    assert same(0.955, replace(bare, outlet="paper"), bare)
+
+
+@pytest.mark.parametrize("partitions", [1, 3])
+def test_the_outlet_travels_with_the_leader_record(base_time: datetime, partitions: int) -> None:
+    close = math.degrees(math.acos(0.93))  # cosine 0.93 to the leader, one shared entity
+
+    def story_of_second(first: str | None, second: str | None) -> str:
+        deduper = PartitionedDeduper({}, partitions)
+        for key, angle, outlet in (("a", 0.0, first), ("b", close, second)):
+            article = make_article(
+                key, _text(ord(key)), base_time, entities=PERSON, embedding=_at_angle(angle), outlet=outlet
+            )
+            out = deduper.process(article, now=base_time)
+        return out.story_id
+
+    assert story_of_second("Wire", "Paper") == "a"
+    assert story_of_second(None, None) == "a"
+    assert story_of_second("Wire", "wire") == "b"  # one outlet, written two ways

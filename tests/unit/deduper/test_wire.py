@@ -34,11 +34,20 @@ def _same(a: Signature, b: Signature) -> bool:
 
 def test_a_signature_survives_json_bit_for_bit(seeds: Callable[[str], list[TaggedArticle]]) -> None:
     deduper = PartitionedDeduper({}, 4)
-    articles = [*seeds("en"), make_article("short", "Too short to shingle.", T0)]
+    headline = make_article(
+        "headline",
+        "The central bank gave the money market 15 mln crowns of late help, dealers said.",
+        T0,
+        title="MONEY MARKET GIVEN 15 MLN CROWNS HELP",
+        outlet="Wire",
+    )
+    articles = [*seeds("en"), headline, make_article("short", "Too short to shingle.", T0)]
     for article in articles:
         sig = deduper.signature(article)
         back = from_wire(json.loads(json.dumps(to_wire(sig))))
         assert _same(sig, back), article.article_id
+    assert deduper.signature(headline).facts.outlet == "wire"  # the story facts travel whole
+    assert deduper.signature(headline).facts.title_numbers == ("15",)
     assert deduper.signature(articles[-1]).minhash is None  # the None paths are covered too
 
 
