@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from services.deduper import keys as k
 from services.deduper import signature as sg
 from services.deduper.facts import StoryFacts
-from services.deduper.story import StoryRule, score_story
+from services.deduper.story import StoryRule, score_story, subjects_differ
 from services.deduper.verdict import Verdict
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ Records = list[tuple[str, dict[str, Any]]]
 
 def judge(sig: Signature, docs: Records, near_threshold: float, rule: StoryRule) -> Verdict:
     """Near duplicate, else same story, else unique, among candidate records ``(ref, record)``."""
-    near = best_near(sig, docs, near_threshold)
+    near = best_near(sig, docs, near_threshold, rule.subject_check)
     if near is not None:
         return near
     story = best_story(sig, docs, rule)
@@ -32,8 +32,14 @@ def judge(sig: Signature, docs: Records, near_threshold: float, rule: StoryRule)
     return Verdict("unique", None, None, sig.article_id)
 
 
-def best_near(sig: Signature, docs: Records, near_threshold: float) -> Verdict | None:
-    """The verified near duplicate with the highest estimated Jaccard similarity, if any."""
+def best_near(
+    sig: Signature, docs: Records, near_threshold: float, subject_check: bool = True
+) -> Verdict | None:
+    """The verified near duplicate with the highest estimated Jaccard similarity, if any.
+
+    Two texts whose headlines name different subjects (two companies' dividend notices of one
+    wording, "Qtly div four cts vs four cts prior ...") are not one text, however alike.
+    """
     if sig.minhash is None:
         return None
     best: tuple[float, int, str, dict[str, Any]] | None = None
@@ -41,8 +47,11 @@ def best_near(sig: Signature, docs: Records, near_threshold: float) -> Verdict |
         if not doc["m"]:
             continue
         jac = sg.jaccard_estimate(sig.minhash, sg.unpack_u32(doc["m"]))
-        if jac >= near_threshold and (best is None or (jac, -doc["t"]) > best[:2]):
-            best = (jac, -doc["t"], doc_id, doc)
+        if jac < near_threshold or (best is not None and (jac, -doc["t"]) <= best[:2]):
+            continue
+        if subject_check and subjects_differ(sig.facts, stored_facts(doc)):
+            continue
+        best = (jac, -doc["t"], doc_id, doc)
     if best is None:
         return None
     jac, _, ref, doc = best

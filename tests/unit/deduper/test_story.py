@@ -320,3 +320,21 @@ def test_the_outlet_travels_with_the_leader_record(base_time: datetime, partitio
     assert story_of_second("Wire", "Paper") == "a"
     assert story_of_second(None, None) == "a"
     assert story_of_second("Wire", "wire") == "b"  # one outlet, written two ways
+
+
+def test_two_companies_notices_in_one_wording_are_not_near_duplicates(base_time: datetime) -> None:
+    rows = _rows("notices")
+    deduper = Deduper({})
+    out = {
+        r["id"]: deduper.process(make_article(r["id"], r["text"], base_time, title=r["title"]), now=base_time)
+        for r in rows
+    }
+    assert out["talworth-notice"].duplicate.status == "unique"  # the codes name another company
+    corrected = out["brixton-notice-corrected"].duplicate
+    assert (corrected.status, corrected.of) == ("near", "brixton-notice")
+    # without the subject check the wording alone made the second company's notice a near duplicate
+    unchecked = DeduperConfig(story=replace(DeduperConfig().story, subject_check=False))
+    plain = Deduper({}, unchecked)
+    first, second = (make_article(r["id"], r["text"], base_time, title=r["title"]) for r in rows[:2])
+    plain.process(first, now=base_time)
+    assert plain.process(second, now=base_time).duplicate.status == "near"
