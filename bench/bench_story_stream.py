@@ -11,7 +11,10 @@ Two streams, tagged by the pipeline's own cleaner and tagger (``bench/story_corp
   articles per status, cluster sizes, and a hand review (``bench/data/story_review.json``) of a
   seeded sample of flagged pairs and of the largest clusters of the held-out second half; a
   fixed sample of the first (tuning) half's flagged pairs is judged in
-  ``bench/data/story_review_tuning.json`` (``reuters_tuning_review``), for tuning rules.
+  ``bench/data/story_review_tuning.json`` (``reuters_tuning_review``), for tuning rules. The hand
+  review of this run is written beside the report (``story_review.json``: pairs and stories by
+  id, with their judgments). The same stories replayed as an archive loaded at once, without dates
+  (and without their outlet), give ``reuters_undated``.
 
 The SemEval pair F1 is also reported over several stream orders (``semeval_dev_order_spread``:
 mean, sd, min, max per part and language pair), since the order alone moves it.
@@ -220,6 +223,17 @@ def reuters_stream(limit: int | None, *, build: bool = True) -> list[TaggedArtic
     return out
 
 
+def undated(stream: list[TaggedArticle], *, outlet: bool) -> list[TaggedArticle]:
+    """The stream as an archive loaded at once: no ``published``, one ingestion time (and no outlet)."""
+    at = stream[0].timestamps.ingested if stream else NOW
+    out = []
+    for article in stream:
+        source = article.source if outlet else article.source.model_copy(update={"outlet": None})
+        stamps = article.timestamps.model_copy(update={"ingested": at})
+        out.append(article.model_copy(update={"published": None, "timestamps": stamps, "source": source}))
+    return out
+
+
 def reuters_scores(stream: list[TaggedArticle], events: dict[str, EnrichedArticle]) -> dict[str, Any]:
     """Status shares and cluster sizes over the whole stream and its held-out second half."""
     half = {a.article_id for a in stream[len(stream) // 2 :]}
@@ -283,6 +297,14 @@ def main(argv: list[str] | None = None) -> int:
         }
         report["reuters_review"] = review_figures(reuters, r_events, seed=args.seed)
         report["reuters_tuning_review"] = tuning_figures(reuters, r_events)
+        # the same stories as an archive loaded at once (no dates), with and without their outlet
+        report["reuters_undated"] = {
+            name: reuters_scores(flat, run_stream(flat, config)[0])["all"]
+            for name, flat in (
+                ("with_outlet", undated(reuters, outlet=True)),
+                ("without_outlet", undated(reuters, outlet=False)),
+            )
+        }
         sheet = review_sheet(reuters, r_events, seed=args.seed)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

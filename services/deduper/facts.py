@@ -7,7 +7,7 @@ its record; ``story.score_story`` compares two articles' facts.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -104,18 +104,19 @@ def specific(entities: Sequence[Entity]) -> list[Entity]:
 
 def numbers(text: str, limit: int) -> list[str]:
     """Distinctive numbers in order of appearance: 3+ digits or a decimal, years and 1-2 digits dropped."""
+    return _figures(_NUMBER, text, limit, lambda t: "." in t or sum(ch.isdigit() for ch in t) >= 3)
+
+
+def _figures(pattern: re.Pattern[str], text: str, limit: int, keep: Callable[[str], bool]) -> list[str]:
+    """The distinct numbers ``pattern`` finds that ``keep`` accepts, thousands marks and years dropped."""
     out: list[str] = []
-    for match in _NUMBER.finditer(text):
+    for match in pattern.finditer(text):
         token = match.group().replace(",", "")
-        digits = sum(ch.isdigit() for ch in token)
-        if digits < 3 and "." not in token:
+        if _is_year(token) or not keep(token) or token in out:
             continue
-        if _is_year(token):
-            continue
-        if token not in out:
-            out.append(token)
-            if len(out) >= limit:
-                break
+        out.append(token)
+        if len(out) >= limit:
+            break
     return out
 
 
@@ -187,16 +188,7 @@ def codes(title: str | None) -> list[str]:
 
 def title_numbers(title: str | None, limit: int = 4) -> list[str]:
     """The figures of a headline, any length (``15``, ``3.28``, ``6``), thousands marks and years dropped."""
-    out: list[str] = []
-    for match in _TITLE_NUMBER.finditer(title or ""):
-        token = match.group().replace(",", "")
-        if _is_year(token):
-            continue
-        if token not in out:
-            out.append(token)
-            if len(out) >= limit:
-                break
-    return out
+    return _figures(_TITLE_NUMBER, title or "", limit, lambda _: True)
 
 
 def story_facts(
