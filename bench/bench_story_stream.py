@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.story_corpus import SEMEVAL, cached, reuters_records, semeval_records
-from bench.story_review import cross_link_figures, cross_links, review_figures, review_sheet, tuning_figures
+from bench.story_review import cross_link_figures, cross_links, review, tuning_figures
 from services.core.models import EnrichedArticle, TaggedArticle
 from services.deduper.logic import DeduperConfig
 from services.deduper.partitioned import PartitionedDeduper
@@ -295,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
             **reuters_scores(reuters, r_events),
             "dedupe_ms_per_article": round(r_cost * 1000, 3),
         }
-        report["reuters_review"] = review_figures(reuters, r_events, seed=args.seed)
+        report["reuters_review"], sheet = review(reuters, r_events, seed=args.seed)
         report["reuters_tuning_review"] = tuning_figures(reuters, r_events)
         # the same stories as an archive loaded at once (no dates), with and without their outlet
         report["reuters_undated"] = {
@@ -305,7 +305,6 @@ def main(argv: list[str] | None = None) -> int:
                 ("without_outlet", undated(reuters, outlet=False)),
             )
         }
-        sheet = review_sheet(reuters, r_events, seed=args.seed)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     if reuters:  # the hand review behind the Reuters figures, beside the report

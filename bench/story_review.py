@@ -56,17 +56,46 @@ def sample(
     return pairs, stories[:CLUSTERS], flagged
 
 
-def review_figures(
+def review(
     stream: list[TaggedArticle], events: dict[str, EnrichedArticle], seed: int = 0
-) -> dict[str, Any]:
-    """Precision of the sampled pairs and the share of largest clusters judged one story."""
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The review's figures (precision of the sampled pairs, largest stories judged one story) and
+    its sheet: each sampled pair and largest story by id, with its judgment (``None``: not judged).
+
+    The sheet holds ids and times only, never the articles' text (the dataset stays outside the
+    project).
+    """
     pairs, clusters, flagged = sample(stream, events, seed)
-    review = load_review()
-    judged = [review["pairs"][f"{a}|{b}"]["same"] for a, b in pairs if f"{a}|{b}" in review["pairs"]]
-    stories = [review["clusters"][sid]["story"] for sid, _ in clusters if sid in review["clusters"]]
+    judgments = load_review()
+    when = {a.article_id: str(a.published) for a in stream}
+    sheet: dict[str, Any] = {
+        "review_file": str(REVIEW.relative_to(REVIEW.parents[2])),
+        "pairs": [
+            {
+                "article": a,
+                "leader": b,
+                "published": [when[a], when[b]],
+                "same": judgments["pairs"].get(f"{a}|{b}", {}).get("same"),
+                "note": judgments["pairs"].get(f"{a}|{b}", {}).get("note"),
+            }
+            for a, b in pairs
+        ],
+        "clusters": [
+            {
+                "story_id": sid,
+                "articles": ids,
+                "published": [when[i] for i in ids],
+                "story": judgments["clusters"].get(sid, {}).get("story"),
+                "note": judgments["clusters"].get(sid, {}).get("note"),
+            }
+            for sid, ids in clusters
+        ],
+    }
+    judged = [p["same"] for p in sheet["pairs"] if p["same"] is not None]
+    stories = [c["story"] for c in sheet["clusters"] if c["story"] is not None]
     # Every flagged pair that any sample so far has judged, too: a larger, if not random, sample.
-    known = [review["pairs"][f"{a}|{b}"]["same"] for a, b in flagged if f"{a}|{b}" in review["pairs"]]
-    return {
+    known = _still_flagged(judgments["pairs"], {f"{a}|{b}" for a, b in flagged})
+    figures = {
         "sampled_pairs": len(pairs),
         "judged_pairs": len(judged),
         "pair_precision": _precision(judged),
@@ -78,8 +107,16 @@ def review_figures(
         "largest_clusters": [len(ids) for _, ids in clusters],
         "judged_clusters": len(stories),
         "clusters_judged_one_story": sum(stories),
-        "review_file": str(REVIEW.relative_to(REVIEW.parents[2])),
+        "review_file": sheet["review_file"],
     }
+    return figures, sheet
+
+
+def review_figures(
+    stream: list[TaggedArticle], events: dict[str, EnrichedArticle], seed: int = 0
+) -> dict[str, Any]:
+    """The review's figures alone (see ``review``)."""
+    return review(stream, events, seed)[0]
 
 
 def tuning_figures(
@@ -122,48 +159,12 @@ def _precision(judged: list[bool]) -> float | None:
     return round(sum(judged) / len(judged), 4) if judged else None
 
 
-def review_sheet(
-    stream: list[TaggedArticle], events: dict[str, EnrichedArticle], seed: int = 0
-) -> dict[str, Any]:
-    """The hand review of this run: each sampled pair and largest story with its judgment, if any.
-
-    Ids and times only, never the articles' text (the dataset stays outside the project);
-    ``same``/``story`` is ``None`` where no judgment exists yet.
-    """
-    when = {a.article_id: str(a.published) for a in stream}
-    pairs, clusters, _ = sample(stream, events, seed)
-    review = load_review()
-    return {
-        "review_file": str(REVIEW.relative_to(REVIEW.parents[2])),
-        "pairs": [
-            {
-                "article": a,
-                "leader": b,
-                "published": [when[a], when[b]],
-                "same": review["pairs"].get(f"{a}|{b}", {}).get("same"),
-                "note": review["pairs"].get(f"{a}|{b}", {}).get("note"),
-            }
-            for a, b in pairs
-        ],
-        "clusters": [
-            {
-                "story_id": sid,
-                "articles": ids,
-                "published": [when[i] for i in ids],
-                "story": review["clusters"].get(sid, {}).get("story"),
-                "note": review["clusters"].get(sid, {}).get("note"),
-            }
-            for sid, ids in clusters
-        ],
-    }
-
-
 def unjudged(
     stream: list[TaggedArticle], events: dict[str, EnrichedArticle], seed: int = 0
 ) -> dict[str, Any]:
     """What a reviewer still has to judge: pair texts and cluster titles."""
     by_id = {a.article_id: a for a in stream}
-    sheet = review_sheet(stream, events, seed)
+    _, sheet = review(stream, events, seed)
 
     def show(article_id: str) -> str:
         art = by_id[article_id]

@@ -6,11 +6,13 @@ its record; ``story.score_story`` compares two articles' facts.
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 import wordfreq
 
@@ -34,6 +36,8 @@ _TITLE_NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?![\w])")
 NAME_ZIPF = 5.0
 RARE_ZIPF = 3.5
 HEAD_CHARS = 2000
+# An outlet longer than this is kept as a hash: only equality matters, and the record stays small.
+OUTLET_CHARS = 64
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,59 @@ class StoryFacts:
     def subject(self) -> frozenset[str]:
         """What the title is about: its words the text writes as names, and its instrument codes."""
         return (frozenset(self.title_words) & frozenset(self.names)) | frozenset(self.codes)
+
+
+# The facts' keys in an article's stored record (``Deduper.record``), in the order written; the
+# fields in _WHEN_SET are written only when set, and a record without them reads them as empty.
+RECORD_KEYS = {
+    "entities": "n",
+    "named": "nn",
+    "numbers": "u",
+    "title_words": "w",
+    "numeric_share": "q",
+    "rare_words": "r",
+    "names": "a",
+    "codes": "g",
+    "title_numbers": "d",
+    "outlet": "o",
+}
+# The facts on the wire (``wire.to_wire``: ``asdict``) are keyed by their field names.
+FIELD_KEYS = {name: name for name in RECORD_KEYS}
+_WHEN_SET = frozenset({"codes", "title_numbers", "outlet"})
+
+
+def facts_to(facts: StoryFacts, keys: Mapping[str, str] = RECORD_KEYS) -> dict[str, Any]:
+    """The facts as JSON values under ``keys`` (lists for tuples; unset optional ones left out)."""
+    out: dict[str, Any] = {}
+    for name, key in keys.items():
+        value = getattr(facts, name)
+        if name in _WHEN_SET and not value:
+            continue
+        out[key] = list(value) if isinstance(value, tuple) else value
+    return out
+
+
+def facts_from(data: Mapping[str, Any], keys: Mapping[str, str] = RECORD_KEYS) -> StoryFacts:
+    """The facts kept under ``keys`` (a record, a wire message; what an older one lacks is empty)."""
+    values: dict[str, Any] = {}
+    for name, key in keys.items():
+        raw = data.get(key)
+        if name == "numeric_share":
+            values[name] = float(raw or 0.0)
+        elif name == "outlet":
+            values[name] = str(raw or "")
+        else:
+            values[name] = tuple(raw or ())
+    return StoryFacts(**values)
+
+
+def outlet_key(publisher: str | None) -> str:
+    """The outlet as the story rule compares it: the name, or a hash of a long one; "" when unknown."""
+    if not publisher:
+        return ""
+    if len(publisher) <= OUTLET_CHARS:
+        return publisher
+    return "~" + hashlib.blake2b(publisher.encode("utf-8"), digest_size=16).hexdigest()
 
 
 @lru_cache(maxsize=1)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from services.deduper import keys as k
 from services.deduper import signature as sg
-from services.deduper.facts import StoryFacts
+from services.deduper.facts import facts_from
 from services.deduper.story import StoryRule, score_story, subjects_differ
 from services.deduper.verdict import Verdict
 
@@ -49,7 +49,7 @@ def best_near(
         jac = sg.jaccard_estimate(sig.minhash, sg.unpack_u32(doc["m"]))
         if jac < near_threshold or (best is not None and (jac, -doc["t"]) <= best[:2]):
             continue
-        if subject_check and subjects_differ(sig.facts, stored_facts(doc)):
+        if subject_check and subjects_differ(sig.facts, facts_from(doc)):
             continue
         best = (jac, -doc["t"], doc_id, doc)
     if best is None:
@@ -82,7 +82,7 @@ def best_story(sig: Signature, docs: Records, rule: StoryRule) -> Verdict | None
             rule,
             cosine=float(other @ sig.embedding),
             a=sig.facts,
-            b=stored_facts(doc),
+            b=facts_from(doc),
             lang_a=sig.language,
             lang_b=doc.get("l"),
             gap_days=(sig.story_time - int(doc["p"] if "p" in doc else doc["t"])) / k.DAY,
@@ -103,19 +103,3 @@ def record_id(ref: str, doc: Mapping[str, Any]) -> str:
 def record_story(ref: str, doc: Mapping[str, Any]) -> str:
     """The story of a record: ``s``, which a story's leader leaves out (its story is its own id)."""
     return str(doc.get("s") or record_id(ref, doc))
-
-
-def stored_facts(doc: Mapping[str, Any]) -> StoryFacts:
-    """The story evidence kept in an article's record (older records: what they have)."""
-    return StoryFacts(
-        entities=tuple(doc.get("n") or ()),
-        named=tuple(doc.get("nn") or ()),
-        numbers=tuple(doc.get("u") or ()),
-        title_words=tuple(doc.get("w") or ()),
-        numeric_share=float(doc.get("q") or 0.0),
-        rare_words=tuple(doc.get("r") or ()),
-        names=tuple(doc.get("a") or ()),
-        codes=tuple(doc.get("g") or ()),
-        title_numbers=tuple(doc.get("d") or ()),
-        outlet=str(doc.get("o") or ""),
-    )

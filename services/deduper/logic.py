@@ -22,7 +22,7 @@ from services.core.sources import publisher
 from services.deduper import keys as k
 from services.deduper import signature as sg
 from services.deduper.expiry import Expirer
-from services.deduper.facts import StoryFacts, story_facts
+from services.deduper.facts import StoryFacts, facts_to, outlet_key, story_facts
 from services.deduper.judge import judge, record_id, record_story
 from services.deduper.story import StoryRule
 from services.deduper.verdict import Verdict, enrich, event_time, story_time
@@ -134,7 +134,7 @@ class Deduper:
             article.text,
             language=lang,
             entity_limit=c.entity_limit,
-            outlet=publisher(article.source) or "",
+            outlet=outlet_key(publisher(article.source)),
         )
         ents = facts.entities
         day = when_story // k.DAY
@@ -268,19 +268,7 @@ class Deduper:
         if verdict.status == "near" and verdict.of:
             doc["c"] = verdict.of
         doc["m"] = sg.pack_u32(sig.minhash) if sig.minhash is not None else ""
-        doc["n"] = list(sig.entities)
-        doc["nn"] = list(sig.facts.named)
-        doc["u"] = list(sig.facts.numbers)
-        doc["w"] = list(sig.facts.title_words)
-        doc["q"] = sig.facts.numeric_share
-        doc["r"] = list(sig.facts.rare_words)
-        doc["a"] = list(sig.facts.names)
-        if sig.facts.codes:
-            doc["g"] = list(sig.facts.codes)
-        if sig.facts.title_numbers:
-            doc["d"] = list(sig.facts.title_numbers)
-        if sig.facts.outlet:
-            doc["o"] = sig.facts.outlet
+        doc.update(facts_to(sig.facts))  # n(entity ids) and the story evidence
         doc["l"] = sig.language
         if sig.story_time != sig.event_time:
             doc["p"] = sig.story_time

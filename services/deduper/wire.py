@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from services.deduper import signature as sg
-from services.deduper.facts import StoryFacts
+from services.deduper.facts import FIELD_KEYS, facts_from
 from services.deduper.logic import Signature
 
 
@@ -52,19 +52,7 @@ def keys_only(wired: Mapping[str, Any]) -> dict[str, Any]:
 
 def from_wire(data: Mapping[str, Any]) -> Signature:
     """Inverse of ``to_wire``."""
-    f = data["f"]
-    facts = StoryFacts(
-        entities=tuple(f["entities"]),
-        named=tuple(f["named"]),
-        numbers=tuple(f["numbers"]),
-        title_words=tuple(f["title_words"]),
-        numeric_share=float(f["numeric_share"]),
-        rare_words=tuple(f.get("rare_words") or ()),
-        names=tuple(f.get("names") or ()),
-        codes=tuple(f.get("codes") or ()),
-        title_numbers=tuple(f.get("title_numbers") or ()),
-        outlet=str(f.get("outlet") or ""),
-    )
+    facts = facts_from(data["f"], FIELD_KEYS)
     return Signature(
         str(data["id"]),
         str(data["fp"]),

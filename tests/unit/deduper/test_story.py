@@ -14,10 +14,12 @@ import pytest
 
 from services.core.models import Entity, TaggedArticle
 from services.deduper.facts import (
+    OUTLET_CHARS,
     StoryFacts,
     codes,
     names,
     numbers,
+    outlet_key,
     story_facts,
     title_numbers,
 )
@@ -338,3 +340,10 @@ def test_two_companies_notices_in_one_wording_are_not_near_duplicates(base_time:
     first, second = (make_article(r["id"], r["text"], base_time, title=r["title"]) for r in rows[:2])
     plain.process(first, now=base_time)
     assert plain.process(second, now=base_time).duplicate.status == "near"
+
+
+def test_a_long_outlet_is_compared_through_a_hash() -> None:
+    assert outlet_key("reuters") == "reuters" and outlet_key(None) == outlet_key("") == ""
+    long = "a feed title that runs on " * 20
+    assert len(outlet_key(long)) <= OUTLET_CHARS  # the record stays small whatever the feed says
+    assert outlet_key(long) == outlet_key(long) != outlet_key(long + "!")
